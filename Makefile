@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine: `make run` (index the sample corpus if needed, then serve)
+# and `make test`. Everything is installed into .venv; browser tests use Debian's chromium.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup setup-test browser index clean
+
+$(BIN)/report-search: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/report-search
+
+# Debian's chromium for the browser tests (a test tool's own browser download is not possible here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+index: setup
+	@if [ ! -e "$(INDEX)/current" ]; then $(BIN)/report-search index corpus/sample --index $(INDEX) --manifest corpus/sample/manifest.csv; fi
+
+run: index
+	$(BIN)/report-search serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(INDEX)/current $(INDEX)/gen-*

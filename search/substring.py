@@ -1,0 +1,115 @@
+"""Exact substring lookup: a character-bigram index over normalized paragraphs, verified by `in`.
+
+Every paragraph's set of bigrams (plus its last character, paired with an end marker, so a single
+character is always the start of some key) is kept as CSR arrays: sorted keys, offsets, and the
+row numbers of the paragraphs holding each key. A phrase's candidates are the intersection of its
+rarest bigrams' rows; a final `phrase in text` check on the candidates makes the answer exact.
+This is what Whoosh's per-token postings could not do fast enough in pure Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+_SHIFT = np.uint64(21)  # a code point fits in 21 bits
+_END = np.uint64((1 << 21) - 1)  # stands after the last character of a paragraph
+_TEXTS = "texts.txt"
+_KEYS = "bigram_keys.npy"
+_OFFSETS = "bigram_offsets.npy"
+_ROWS = "bigram_rows.npy"
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _keys(text: str) -> np.ndarray:
+    codes = _codes(text)
+    if codes.size == 0:
+        return codes
+    following = np.append(codes[1:], _END)
+    return np.unique((codes << _SHIFT) | following)
+
+
+class SubstringIndex:
+    """Rows (paragraph numbers) whose normalized text contains a string."""
+
+    def __init__(self, texts: list[str], keys: np.ndarray, offsets: np.ndarray, rows: np.ndarray):
+        self.texts = texts
+        self.keys = keys
+        self.offsets = offsets
+        self.rows = rows
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "SubstringIndex":
+        """Index normalized paragraph texts, numbered by their position in `texts`."""
+        per_row = [_keys(t) for t in texts]
+        sizes = np.fromiter((k.size for k in per_row), dtype=np.int64, count=len(per_row))
+        all_keys = np.concatenate(per_row) if per_row else np.zeros(0, dtype=np.uint64)
+        all_rows = np.repeat(np.arange(len(per_row), dtype=np.int32), sizes)
+        order = np.argsort(all_keys, kind="stable")  # stable: rows stay ascending within a key
+        all_keys = all_keys[order]
+        all_rows = all_rows[order]
+        keys, starts = np.unique(all_keys, return_index=True)
+        offsets = np.append(starts, all_keys.size).astype(np.int64)
+        return cls(list(texts), keys, offsets, all_rows)
+
+    def save(self, folder: Path) -> None:
+        """Write the arrays and texts into `folder`."""
+        (folder / _TEXTS).write_text("\n".join(self.texts), encoding="utf-8")
+        np.save(folder / _KEYS, self.keys)
+        np.save(folder / _OFFSETS, self.offsets)
+        np.save(folder / _ROWS, self.rows)
+
+    @classmethod
+    def load(cls, folder: Path, count: int) -> "SubstringIndex":
+        """Read what `save` wrote for `count` rows (normalized text never holds a newline)."""
+        texts = (folder / _TEXTS).read_text(encoding="utf-8").split("\n")[:count] if count else []
+        keys = np.load(folder / _KEYS)
+        offsets = np.load(folder / _OFFSETS)
+        rows = np.load(folder / _ROWS, mmap_mode="r")
+        return cls(texts, keys, offsets, rows)
+
+    def _postings(self, key: np.uint64) -> np.ndarray:
+        i = int(np.searchsorted(self.keys, key))
+        if i >= self.keys.size or self.keys[i] != key:
+            return np.zeros(0, dtype=np.int32)
+        return np.asarray(self.rows[self.offsets[i] : self.offsets[i + 1]])
+
+    def _starting_with(self, char: str) -> np.ndarray:
+        code = np.uint64(ord(char))
+        lo = int(np.searchsorted(self.keys, code << _SHIFT))
+        hi = int(np.searchsorted(self.keys, (code + np.uint64(1)) << _SHIFT))
+        if lo == hi:
+            return np.zeros(0, dtype=np.int32)
+        return np.unique(np.asarray(self.rows[self.offsets[lo] : self.offsets[hi]]))
+
+    def find(self, text: str) -> np.ndarray:
+        """Sorted rows whose text contains `text` (already normalized)."""
+        if not text:
+            return np.zeros(0, dtype=np.int32)
+        if len(text) == 1:
+            return self._starting_with(text)
+        codes = _codes(text)
+        keys = np.unique((codes[:-1] << _SHIFT) | codes[1:])
+        lists = sorted((self._postings(k) for k in keys), key=len)
+        candidates = lists[0]
+        for other in lists[1:]:
+            if candidates.size == 0:
+                break
+            # Intersect with the rarest lists first; a few suffice before checking the text itself.
+            if candidates.size * 8 < other.size and len(text) > 2:
+                break
+            candidates = np.intersect1d(candidates, other, assume_unique=True)
+        if len(text) == 2 or candidates.size == 0:
+            return candidates.astype(np.int32)
+        texts = self.texts
+        return np.fromiter((r for r in candidates.tolist() if text in texts[r]), dtype=np.int32)
+
+    def count(self, text: str, rows: np.ndarray) -> np.ndarray:
+        """Occurrences of `text` in each of `rows` (for ranking)."""
+        texts = self.texts
+        return np.fromiter((texts[r].count(text) for r in rows.tolist()), dtype=np.int32, count=len(rows))
