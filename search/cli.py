@@ -64,15 +64,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index(args: argparse.Namespace) -> int:
     try:
-        summary = build_index(args.paths, args.index, manifest=args.manifest, progress=None if not args.quiet else False)
+        summary = build_index(
+            args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None, rebuild=args.rebuild
+        )
     except IngestError as exc:
         print(f"错误：{exc.reason}", file=sys.stderr)
         return 2
     print(f"索引：{summary.index_dir}（{summary.generation}）")
-    print(f"文件 {summary.files} 个，文档 {summary.documents} 篇，段落 {summary.paragraphs} 段，"
-          f"{summary.characters} 字，用时 {summary.seconds:.1f} 秒")
+    print(f"文件 {summary.files} 个：新增 {summary.added}，更新 {summary.updated}，删除 {summary.removed}，"
+          f"未变 {summary.unchanged}；本次读入 {summary.characters} 字，用时 {summary.seconds:.1f} 秒")
+    print(f"索引现有文档 {summary.documents} 篇，段落 {summary.paragraphs} 段")
+    if summary.duplicates:
+        print(f"重复的副本 {len(summary.duplicates)} 份，未再索引：")
+        for item in summary.duplicates:
+            print(f"  {item.path}：{item.reason}")
     if summary.skipped:
-        print(f"跳过 {len(summary.skipped)} 项：")
+        print(f"跳过 {len(summary.skipped)} 个文件：")
         for item in summary.skipped:
             print(f"  {item.path}：{item.reason}")
     return 0

@@ -3,7 +3,7 @@
 One Whoosh document per paragraph: its stored text, its document's metadata as sortable columns,
 and `words` (jieba, BM25F) for ranking. Whether a string occurs is decided by the bigram side index
 (`search.substring`), and facets are counted from in-memory arrays: both far faster than Whoosh's
-pure-Python postings. `row` ties a Whoosh document to its row in those side arrays.
+pure-Python postings. Side arrays are indexed by Whoosh document number.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from .analysis import WordTokenizer
 
 # Bump when the schema or the side files change incompatibly; an older index is refused clearly.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 FACET_FIELDS = ("province", "level", "tier", "type")
@@ -25,7 +25,6 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True),
         # Metadata as column-only fields: Whoosh can sort and facet on them, and they cost no
         # postings (indexing them as ID fields doubled the build time).
-        row=COLUMN(NumericColumn("i")),
         doc_id=ID(stored=True),
         ordinal=NUMERIC(int, stored=True),
         text=STORED(),

@@ -22,6 +22,7 @@ from whoosh import query as wq
 from whoosh.index import open_dir
 from whoosh.scoring import BM25F
 
+from .analysis import segment
 from .highlight import highlight, needles
 from .indexer import (
     DOCUMENTS_FILE,
@@ -95,17 +96,13 @@ class _Generation:
 
     # -- arrays ---------------------------------------------------------------------------------
     def _load_arrays(self) -> None:
-        self.para_doc = np.load(self.path / PARA_DOC_FILE)
+        # Side arrays are indexed by Whoosh document number ("row"); -1 marks a deleted document.
+        para_doc = np.load(self.path / PARA_DOC_FILE)
         self.para_ord = np.load(self.path / PARA_ORDINAL_FILE)
-        n = self.n = int(self.para_doc.size)
+        n = self.n = int(para_doc.size)
+        self.live = para_doc >= 0
+        self.para_doc = np.where(self.live, para_doc, 0)
         self.substrings = SubstringIndex.load(self.path, n)
-        self.live = np.ones(n, dtype=bool)
-        # Whoosh numbers its documents itself; the `row` column ties them to the side arrays.
-        reader = self.searcher().reader()
-        column = reader.column_reader("row")
-        self.row_of = np.fromiter((column[d] for d in range(reader.doc_count_all())), dtype=np.int64)
-        self.docnum_of = np.empty(n, dtype=np.int64)
-        self.docnum_of[self.row_of] = np.arange(self.row_of.size)
         self.facets: dict[str, _Facet] = {}
         for name in FACETS:
             raw = [str(d.get(name) or "") for d in self.docs]
@@ -198,7 +195,7 @@ class _Generation:
 
     def evaluate(self, node: Node | None) -> np.ndarray:
         if node is None:
-            return self.live.copy()
+            return self.live.copy()  # no text terms: every paragraph (browsing by filters)
         if isinstance(node, Term):
             return self.term_mask(node)
         if isinstance(node, Filter):
@@ -244,6 +241,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
         self._generation()  # fail now, clearly, rather than on the first request
+        segment("预热")  # load jieba's dictionary (about a second) now, not in the first request
 
     def _generation(self) -> _Generation:
         path = current_generation(self.index_dir)
@@ -341,7 +339,7 @@ class Searcher:
         """One paragraph by its id, or None."""
         gen = self._generation()
         docnum = gen.searcher().document_number(id=paragraph_id)
-        return None if docnum is None else self._hit(gen, int(gen.row_of[docnum]), [])
+        return None if docnum is None else self._hit(gen, int(docnum), [])
 
     def document(self, doc_id: str) -> Document | None:
         """A whole document with its paragraphs and headings, or None."""
@@ -354,11 +352,11 @@ class Searcher:
         record.pop("paragraphs", None)
         doc = Document(**record)
         doc.headings = headings
-        rows = np.flatnonzero(gen.para_doc == code)
+        rows = np.flatnonzero((gen.para_doc == code) & gen.live)
         rows = rows[np.argsort(gen.para_ord[rows], kind="stable")]
         searcher = gen.searcher()
         for row in rows.tolist():
-            fields = searcher.stored_fields(int(gen.docnum_of[row]))
+            fields = searcher.stored_fields(row)
             section = tuple(s for s in (fields.get("section") or "").split(" › ") if s)
             doc.paragraphs.append(Paragraph(fields["id"], doc_id, fields["ordinal"], fields["text"], section))
         return doc
@@ -377,9 +375,8 @@ class Searcher:
         # contain a term whole move ahead of those that only have its words scattered.
         want = max(200, end * 2)
         ranking = wq.Or([wq.Term("words", w) for t in parsed.positive for w in dict.fromkeys(t.words)])
-        allowed = set(gen.docnum_of[rows].tolist())
-        results = gen.searcher().search(ranking, filter=allowed, limit=want)
-        scored = [(int(gen.row_of[hit.docnum]), hit.score) for hit in results]
+        results = gen.searcher().search(ranking, filter=set(rows.tolist()), limit=want)
+        scored = [(hit.docnum, hit.score) for hit in results]
         whole = [t.text for t in parsed.positive if not t.exact and t.text not in t.words]
         if whole:
             texts = gen.substrings.texts
@@ -392,7 +389,7 @@ class Searcher:
         return order[start:end]
 
     def _hit(self, gen: _Generation, row: int, strings: list[str]) -> Hit:
-        fields = gen.searcher().stored_fields(int(gen.docnum_of[row]))
+        fields = gen.searcher().stored_fields(row)
         doc = gen.docs[int(gen.para_doc[row])]
         text = fields["text"]
         return Hit(

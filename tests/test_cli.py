@@ -1,0 +1,50 @@
+"""The command line end to end: index the sample corpus, query it, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import ROOT, SAMPLE
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "search", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})},
+    )
+
+
+def test_index_then_query(tmp_path):
+    index = tmp_path / "ix"
+    broken = tmp_path / "corpus"
+    broken.mkdir()
+    (broken / "ok.txt").write_text("2024年巴中市政府工作报告\n\n各位代表：\n\n我们坚持高质量发展，建设15分钟养老服务圈。\n", encoding="utf-8")
+    (broken / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    done = _run("index", str(SAMPLE), str(broken), "--index", str(index), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "文档" in done.stdout and "段落" in done.stdout
+    assert "binary.txt" in done.stdout  # reported with its reason; the rest is indexed
+
+    out = _run("query", '"15分钟养老服务圈"', "--index", str(index), "--json", "--per-page", "5")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["total"] >= 2 and len(data["hits"]) <= 5
+    assert all("<mark>15分钟养老服务圈</mark>" in h["highlight"].replace(" ", "") for h in data["hits"])
+    assert set(data["facets"]) == {"province", "level", "tier", "year", "type"}
+
+    text = _run("query", "养老", "--index", str(index), "--province", "四川省", "--year", "2024")
+    assert text.returncode == 0, text.stderr
+    assert "巴中" in text.stdout
+
+    env_query = _run("query", "发展", env={"REPORT_SEARCH_INDEX": str(index)})
+    assert env_query.returncode == 0 and "共" in env_query.stdout
+
+
+def test_clear_errors(tmp_path):
+    missing = _run("query", "发展", "--index", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "索引" in missing.stderr
+    bad_page = _run("query", "发展", "--index", str(tmp_path), "--page", "0")
+    assert bad_page.returncode == 2 and "Traceback" not in bad_page.stderr
