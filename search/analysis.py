@@ -1,7 +1,10 @@
 """jieba word segmentation and a Whoosh tokenizer on it that gives ordinal token positions.
 
 jieba's bundled Whoosh analyzer stores character offsets as token positions, which breaks phrase
-queries, and opens a file at import; this tokenizer sits on `jieba.Tokenizer` directly instead.
+queries, and opens a file at import; this tokenizer segments with `jieba.Tokenizer` directly, or
+with rjieba (jieba-rs, same dictionary and algorithm) where installed: segmentation was three
+quarters of the build time, and the two agree on Chinese text (they differ only inside Latin/digit
+runs such as "3.AEO").
 The tokenizer normalizes its input with `search.normalize.normalize`, as queries are.
 """
 
@@ -14,6 +17,11 @@ from functools import lru_cache
 
 import jieba
 from whoosh.analysis import Token, Tokenizer
+
+try:  # jieba-rs: the same dictionary and algorithm, ~25x faster (tests check both agree on Chinese text)
+    import rjieba
+except ImportError:  # pragma: no cover - rjieba is a declared dependency; jieba alone still works
+    rjieba = None
 
 from .normalize import normalize
 
@@ -34,11 +42,18 @@ def _is_word(token: str) -> bool:
     return any(c.isalnum() for c in token)
 
 
+def jieba_words(normalized: str) -> list[str]:
+    """Words from the reference jieba (Python); `segment` gives the same on Chinese text, faster."""
+    return [w for w in _jieba().lcut(normalized, HMM=True) if _is_word(w)]
+
+
 def segment(normalized: str) -> list[str]:
     """jieba words of an already normalized string, punctuation and spaces left out."""
     if not normalized:
         return []
-    return [w for w in _jieba().lcut(normalized, HMM=True) if _is_word(w)]
+    if rjieba is None:
+        return jieba_words(normalized)
+    return [w for w in rjieba.cut(normalized, hmm=True) if _is_word(w)]
 
 
 class WordTokenizer(Tokenizer):

@@ -9,11 +9,11 @@ pure-Python postings. Side arrays are indexed by Whoosh document number.
 from __future__ import annotations
 
 from whoosh.columns import NumericColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from .analysis import WordTokenizer
 
 # Bump when the schema or the side files change incompatibly; an older index is refused clearly.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 FACET_FIELDS = ("province", "level", "tier", "type")
@@ -26,12 +26,12 @@ def build_schema() -> Schema:
         # Metadata as column-only fields: Whoosh can sort and facet on them, and they cost no
         # postings (indexing them as ID fields doubled the build time).
         doc_id=ID(stored=True),
-        ordinal=NUMERIC(int, stored=True),
+        ordinal=STORED(),
         text=STORED(),
         section=STORED(),
         title=COLUMN(VarBytesColumn()),
         year=COLUMN(NumericColumn("H")),
         **{name: COLUMN(VarBytesColumn()) for name in FACET_FIELDS},
-        # Ranking only needs term frequencies: no positions keeps the build lean.
-        words=TEXT(analyzer=WordTokenizer(), phrase=False),
+        # jieba words at ordinal positions: BM25F ranking, and phrase queries over words stay possible.
+        words=TEXT(analyzer=WordTokenizer(), phrase=True),
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 from whoosh.index import open_dir
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.scoring import BM25F
 
 from .analysis import segment
@@ -205,6 +206,49 @@ class _Generation:
         parts = [self.evaluate(c) for c in node.children]
         return reduce(np.logical_and if isinstance(node, And) else np.logical_or, parts)
 
+    # -- ranking ----------------------------------------------------------------------------------
+    def rank_by_relevance(self, terms: list[Term], rows: np.ndarray, count: int) -> list[int]:
+        """The first `count` of `rows` by relevance.
+
+        BM25 over the query's jieba words, with term frequencies read from the bigram index, scores
+        every match in numpy and keeps a shortlist; Whoosh's BM25F over the indexed jieba words then
+        orders the shortlist, and paragraphs holding a term whole come before those that only have
+        its words apart. Scoring every match in Whoosh's pure Python took up to 0.6 s.
+        """
+        shortlist_size = max(100, 3 * count)
+        scores = self.bm25(terms, rows)
+        if rows.size > shortlist_size:
+            keep = np.argpartition(-scores, shortlist_size - 1)[:shortlist_size]
+            rows, scores = rows[keep], scores[keep]
+        shortlist = np.sort(rows)
+        words = list(dict.fromkeys(w for t in terms for w in t.words))
+        refined = dict(zip(rows.tolist(), (scores / (scores.max() or 1.0)).tolist()))  # 0..1 tie-breaker
+        query = wq.And([_Rows(shortlist), wq.Or([wq.Term("words", w) for w in words])])
+        for hit in self.searcher().search(query, limit=shortlist.size):
+            refined[hit.docnum] = refined.get(hit.docnum, 0.0) + hit.score
+        for term in terms:
+            if not term.exact and len(term.words) > 1:
+                whole = np.isin(shortlist, self.substring(term.text), assume_unique=True)
+                for row in shortlist[whole].tolist():
+                    refined[row] += 1000.0
+        doc_rank = self.rank["document"]
+        ordered = sorted(refined, key=lambda r: (-refined[r], doc_rank[r]))
+        return ordered[:count]
+
+    def bm25(self, terms: list[Term], rows: np.ndarray, k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+        """BM25 of `rows` (sorted) for the terms' words, in numpy."""
+        lengths = self.substrings.lengths[rows].astype(np.float64)
+        average = float(self.substrings.lengths[self.live].mean()) if self.n else 1.0
+        norm = k1 * (1 - b + b * lengths / max(average, 1.0))
+        total = float(self.live.sum())
+        scores = np.zeros(rows.size, dtype=np.float64)
+        for word in dict.fromkeys(w for t in terms for w in (t.words or (t.text,))):
+            df = float(self.substring(word).size)
+            idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
+            tf = self.substrings.frequency(word, rows).astype(np.float64)
+            scores += idf * tf * (k1 + 1) / (tf + norm)
+        return scores
+
     # -- facets -----------------------------------------------------------------------------------
     def facet_mask(self, name: str, selected: tuple[str, ...]) -> np.ndarray:
         facet = self.facets[name]
@@ -371,21 +415,7 @@ class Searcher:
         if sort in ("newest", "oldest") or not parsed.positive:
             ranks = gen.rank[sort if sort in ("newest", "oldest") else "document"][rows]
             return [int(x) for x in rows[_first_sorted(ranks, end)[start:end]]]
-        # Relevance: BM25F over jieba words (Whoosh) picks the best few hundred, then paragraphs that
-        # contain a term whole move ahead of those that only have its words scattered.
-        want = max(200, end * 2)
-        ranking = wq.Or([wq.Term("words", w) for t in parsed.positive for w in dict.fromkeys(t.words)])
-        results = gen.searcher().search(ranking, filter=set(rows.tolist()), limit=want)
-        scored = [(hit.docnum, hit.score) for hit in results]
-        whole = [t.text for t in parsed.positive if not t.exact and t.text not in t.words]
-        if whole:
-            texts = gen.substrings.texts
-            scored.sort(key=lambda rs: -(rs[1] + 100.0 * sum(w in texts[rs[0]] for w in whole)))
-        order = [r for r, _ in scored]
-        if len(order) < end:  # matched without any ranked word (e.g. only through OR of filters)
-            seen = set(order)
-            rest = rows[~np.isin(rows, order)] if seen else rows
-            order.extend(int(x) for x in rest[_first_sorted(gen.rank["document"][rest], end - len(order))])
+        order = gen.rank_by_relevance(parsed.positive, rows, end)
         return order[start:end]
 
     def _hit(self, gen: _Generation, row: int, strings: list[str]) -> Hit:
@@ -409,6 +439,32 @@ class Searcher:
             url=permalink(fields["id"]),
             ordinal=fields.get("ordinal", 0),
         )
+
+
+class _Rows(wq.Query):
+    """A fixed set of documents (global numbers) as a Whoosh query, to intersect with postings."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rows) and np.array_equal(self.rows, other.rows)
+
+    def __hash__(self) -> int:
+        return hash(self.rows.tobytes())
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's signature
+        return int(self.rows.size)
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's signature
+        offset = 0
+        parent = searcher.parent() if searcher.parent else None
+        if parent is not None:
+            offset = parent._offset_for_subsearcher(searcher) or 0
+        local = self.rows[(self.rows >= offset) & (self.rows < offset + searcher.doc_count_all())] - offset
+        if local.size == 0:
+            return NullMatcher()
+        return ListMatcher(local.tolist(), all_weights=0.0)
 
 
 def _first_sorted(keys: np.ndarray, count: int) -> np.ndarray:

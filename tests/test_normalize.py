@@ -55,3 +55,21 @@ def test_substring_of_normalized_text_normalizes_to_itself(text, data):
     piece = normalized[i:j].strip(" ")
     if piece:
         assert normalize(piece) in normalized
+
+
+def test_rjieba_and_jieba_agree_on_chinese_text():
+    import re
+
+    from search.analysis import jieba_words, rjieba, segment
+
+    if rjieba is None:  # pragma: no cover - rjieba is a dependency
+        return
+    from .conftest import SAMPLE
+
+    sentences = []
+    for path in sorted(SAMPLE.glob("*.txt")):
+        text = normalize(path.read_text(encoding="utf-8"))
+        sentences += [s for s in re.split(r"[。！？；]", text) if s and not re.search(r"[0-9a-z]", s)]
+    assert len(sentences) > 1000
+    differ = [s for s in sentences if segment(s) != jieba_words(s)]
+    assert differ == []

@@ -36,4 +36,11 @@ def test_single_character_at_paragraph_end_and_empty_rows():
     assert index.find("甲").tolist() == [1, 2]
     assert index.find("丙").tolist() == [4]
     assert index.find("").size == 0
-    assert index.count("甲", np.array([1, 2])).tolist() == [1, 1]
+    assert index.frequency("甲", np.array([1, 2])).tolist() == [1, 1]
+
+
+def test_frequency_counts_bigrams():
+    texts = ["发展发展发展", "高质量发展", "无关"]
+    index = SubstringIndex.build(texts)
+    assert index.frequency("发展", np.array([0, 1, 2])).tolist() == [3, 1, 0]
+    assert index.frequency("质量发展", np.array([1])).tolist() == [1]
