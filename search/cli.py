@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import re
 import sys
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="启动网页界面")
     serve.add_argument("--index", type=Path, default=None)
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
+    serve.add_argument("--allow-remote", action="store_true", help="允许监听本机以外的地址（如 0.0.0.0）")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8)
     return parser
@@ -133,12 +135,22 @@ def _print_result(result: SearchResult, color: bool) -> None:
         print(f"   {unescape(text)}")
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _serve(args: argparse.Namespace) -> int:
     # The web layer is imported here only: the library itself never imports Flask.
     from waitress import serve
 
     from web import create_app
 
+    if not _is_loopback(args.host) and not args.allow_remote:
+        print(f"错误：--host {args.host} 会让其他机器访问本服务；确需如此请同时加上 --allow-remote", file=sys.stderr)
+        return 2
     index_dir = args.index or default_index_dir()
     try:
         app = create_app({"INDEX_DIR": str(index_dir)})

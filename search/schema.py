@@ -32,6 +32,7 @@ def build_schema() -> Schema:
         title=COLUMN(VarBytesColumn()),
         year=COLUMN(NumericColumn("H")),
         **{name: COLUMN(VarBytesColumn()) for name in FACET_FIELDS},
-        # jieba words at ordinal positions: BM25F ranking, and phrase queries over words stay possible.
-        words=TEXT(analyzer=WordTokenizer(), phrase=True),
+        # jieba words for BM25F. The tokenizer gives ordinal positions, but phrases are answered by the
+        # bigram index, so only frequencies are stored (a fifth less build time).
+        words=TEXT(analyzer=WordTokenizer(), phrase=False),
     )
