@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import opencc
 
+_IRREGULAR: set[str] = set()  # characters that normalize to no character or to several
 _LATIN_OR_DIGIT = re.compile(r"[0-9a-z\u00c0-\u024f]")
 _SPACES = re.compile(r" +")
 
@@ -36,6 +37,8 @@ class _CharTable(dict):
                 # normalized query a substring of the normalized text whenever the raw one was.
                 value = "".join(_t2s().convert(c) for c in value)
         self[key] = value
+        if len(value) != 1:
+            _IRREGULAR.add(char)
         return value
 
 
@@ -68,6 +71,24 @@ def normalize(text: str) -> str:
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """Normalize `text` and give, for each normalized character, the index of its source character."""
+    translated = text.translate(_TABLE)  # also fills _IRREGULAR for the characters of `text`
+    if _IRREGULAR.isdisjoint(text):
+        # Common case: one character in, one out; only dropped whitespace shifts the offsets.
+        origin = list(range(len(translated)))
+        kept = []
+        last = 0
+        for match in _SPACES.finditer(translated):
+            start, end = match.span()
+            kept.append((last, start))
+            before = translated[start - 1] if start else ""
+            after = translated[end] if end < len(translated) else ""
+            if before and after and _LATIN_OR_DIGIT.match(before) and _LATIN_OR_DIGIT.match(after):
+                kept.append((start, start + 1))
+            last = end
+        if not kept:
+            return translated, origin
+        kept.append((last, len(translated)))
+        return "".join(translated[a:b] for a, b in kept), [i for a, b in kept for i in origin[a:b]]
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
