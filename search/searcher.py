@@ -8,6 +8,7 @@ and highlighted. The searcher follows the index's `current` link and switches ge
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -113,7 +114,7 @@ class _Generation:
         years = np.array([int(d.get("year") or 0) for d in self.docs], dtype=np.int32)
         self.doc_year = years
         # Document order: by source path; newest/oldest: by year then date, then document order.
-        by_source = sorted(range(len(self.docs)), key=lambda i: self.docs[i].get("source", ""))
+        by_source = sorted(range(len(self.docs)), key=lambda i: _source_key(self.docs[i].get("source", "")))
         doc_rank = np.empty(len(self.docs), dtype=np.int64)
         doc_rank[by_source] = np.arange(len(self.docs))
         dates = [self.docs[i].get("date") or "" for i in range(len(self.docs))]
@@ -274,6 +275,12 @@ class _Generation:
         return out
 
 
+def _source_key(source: str) -> tuple[str, int]:
+    """Sort "file#2" before "file#10"."""
+    path, _, part = source.partition("#")
+    return path, int(part) if part.isdigit() else 0
+
+
 _FACET_LABELS = {"province": "省份", "level": "级别", "tier": "行政层级", "year": "年份", "type": "类型"}
 
 
@@ -391,11 +398,10 @@ class Searcher:
         code = gen.doc_code.get(doc_id)
         if code is None:
             return None
-        record = dict(gen.docs[code])
-        headings = [Heading(t, lvl, before) for t, lvl, before in record.pop("headings", [])]
-        record.pop("paragraphs", None)
-        doc = Document(**record)
-        doc.headings = headings
+        record = gen.docs[code]
+        fields = {f.name for f in dataclasses.fields(Document)} - {"paragraphs", "headings"}
+        doc = Document(**{k: v for k, v in record.items() if k in fields})
+        doc.headings = [Heading(t, lvl, before) for t, lvl, before in record.get("headings", [])]
         rows = np.flatnonzero((gen.para_doc == code) & gen.live)
         rows = rows[np.argsort(gen.para_ord[rows], kind="stable")]
         searcher = gen.searcher()

@@ -1,0 +1,54 @@
+"""Reader for plain text and Markdown (.txt, .md, .markdown), with optional YAML front matter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..encoding import decode
+from ..raw import RawDocument
+
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+
+# front-matter key → metadata field; `source` is where lawtext keeps the page address
+_KEYS = {
+    "title": "title", "source": "url", "url": "url", "link": "url", "date": "date", "year": "year",
+    "speaker": "speaker", "type": "type", "level": "level", "tier": "tier", "province": "province",
+    "city": "city", "county": "county",
+}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
+    """Split `---` YAML front matter off text: (metadata, remaining text, note about a broken block)."""
+    match = _FRONT.match(text)
+    if not match:
+        return {}, text, ""
+    import yaml
+
+    try:
+        # the C-accelerated safe loader when PyYAML was built with libyaml; same safe semantics
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(match.group(1), Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        # Broken front matter must not cost the report: drop the block, keep the body.
+        return {}, text[match.end():], "front matter 无法解析，已忽略"
+    if not isinstance(data, dict):
+        return {}, text[match.end():], "front matter 不是键值表，已忽略"
+    meta: dict[str, Any] = {}
+    for key, value in data.items():
+        field = _KEYS.get(str(key).strip().lower())
+        if field and value is not None and str(value).strip():
+            meta.setdefault(field, value if field == "year" else str(value).strip())
+    return meta, text[match.end():], ""
+
+
+def read(path: Path) -> list[RawDocument]:
+    """Read one text or Markdown file into a single raw document."""
+    text = decode(Path(path).read_bytes())
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    meta, body, note = split_front_matter(text)
+    if note:
+        meta["note"] = note
+    markdown = Path(path).suffix.lower() in (".md", ".markdown")
+    return [RawDocument(text=body, meta=meta, layout="markdown" if markdown else "plain")]

@@ -1,0 +1,201 @@
+"""Text clean-up shared by all readers: wraps joined, page numbers and footnote marks dropped, spacing fixed.
+
+The output is a list of lines, one paragraph (or heading, or metadata line) per line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters of Chinese running text: ideographs, CJK and full-width punctuation, em dash, quotes.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
+_SPACE = "[ \t\u3000\u00a0]+"
+# whitespace is kept only between two Latin letters or digits (the rule `normalize` applies too)
+_SPACE_CJK = re.compile(rf"(?<![A-Za-z0-9\u00c0-\u024f.%+\-]){_SPACE}|{_SPACE}(?![A-Za-z0-9\u00c0-\u024f])")
+# bare page numbers: "65", "— 9 —", "— 9—", "-12-", "第 3 页"
+_PAGE_NUMBER = re.compile(r"^[\s—–\-－]*(?:\d{1,4}|第\s*\d{1,4}\s*页)[\s—–\-－]*$")
+_DASHED_PAGE_NUMBER = re.compile(r"^\s*[—–\-－]+\s*\d{1,4}\s*[—–\-－]+\s*$")
+_FOOTNOTE = re.compile(r"[［\[]\s*\d{1,3}\s*[］\]]")
+_FOOTNOTE_LINE = re.compile(r"^\s*(?:[［\[]\s*\d{1,3}\s*[］\]]\s*)+$")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,300})?/?>")
+_TERMINAL = tuple("。！？：；”’）」』…!?;:")
+_OPENING_CLOSERS = tuple("，。、；：！？）》」』”’,.;:!?)%")
+# a line that begins a numbered heading or item: 一、 （一） 1. 1、 (1)
+_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
+# "市长 周永强", "国务院总理　李强": keep the space between title and name readable
+SPEAKER_LINE = re.compile(
+    r"^\**\s*((?:国务院)?(?:代理)?(?:代)?(?:总理|副总理|省长|市长|区长|县长|旗长|州长|盟长|镇长|乡长|主任|主席|专员))"
+    r"[ \t\u3000\u00a0]*([\u4e00-\u9fff·]{2,5})\s*\**$"
+)
+
+
+def width(text: str) -> int:
+    """Display width in print: two for every non-ASCII character (Chinese quotes take a full em), one for ASCII."""
+    return 2 * len(text) - len(text.encode("ascii", "ignore"))
+
+
+_ANY_SPACE = re.compile(r"\s")
+
+
+def fix_spacing(line: str) -> str:
+    """Drop whitespace next to Chinese text (and inside spaced-out titles); keep it between Latin words and numbers."""
+    if not _ANY_SPACE.search(line):
+        return line  # most lines of clean text have nothing to fix
+    if SPEAKER_LINE.match(line.strip()):
+        return re.sub(_SPACE, " ", line.strip())
+    line = _SPACE_CJK.sub("", line)
+    return re.sub(_SPACE, " ", line).strip()
+
+
+def is_page_number(line: str) -> bool:
+    """A line that is only a page number of the printed original."""
+    return bool(_PAGE_NUMBER.match(line))
+
+
+def looks_pdf_extracted(lines: list[str]) -> bool:
+    """Whether plain text looks hard-wrapped (extracted from PDF) rather than one paragraph per line."""
+    body = [s for s in (line.strip() for line in lines) if s and not is_page_number(s)]
+    if len(body) < 12:
+        return False
+    open_ended = sum(1 for s in body if not s.endswith(_TERMINAL))
+    if open_ended < 0.4 * len(body):
+        return False
+    # Wrapped text has many lines of (nearly) the same width: the width of the page.
+    full = _full_width([width(s) for s in body])
+    near = sum(1 for s in body if abs(width(s) - full) <= 4)
+    return near >= 0.4 * len(body)
+
+
+def _full_width(widths: list[int]) -> int:
+    """The width of a full line: the 80th percentile of the lines that are not tiny."""
+    usable = sorted(w for w in widths if w > 16) or sorted(widths) or [0]
+    return usable[min(len(usable) - 1, int(len(usable) * 0.8))]
+
+
+def _join(left: str, right: str) -> str:
+    # A wrapped English word or number keeps a space; Chinese is written without one.
+    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+        return f"{left} {right}"
+    return left + right
+
+
+# "2024年 XX区政府工作报告", "政 府 工 作 报 告": a title line, never part of a paragraph
+TITLE_LINE = re.compile(r"^(?:(?:19|20)\d{2}\s*年)?[^，。；：！？]{0,30}?政府工作报告(?:[（(][^）)]{0,20}[)）])?$")
+
+
+def is_title_line(line: str) -> bool:
+    """A line that names a report ("2024年 XX区政府工作报告")."""
+    compact = re.sub(r"[\s*#]", "", line)
+    return len(compact) <= 40 and bool(TITLE_LINE.match(compact))
+
+
+def _standalone(line: str) -> bool:
+    return is_title_line(line) or bool(SPEAKER_LINE.match(line))
+
+
+_INNER_PUNCT = re.compile(r"[，。、；：！？,;]")
+_OPEN_END = tuple("，、（《“‘(,")
+
+
+def _heading_like(line: str) -> bool:
+    """A short line without punctuation inside: a heading, title or name, not a wrapped fragment."""
+    line = _MARKER.sub("", line, count=1)
+    return len(line) <= 30 and not _INNER_PUNCT.search(line)
+
+
+def _visual_lines(lines: list[str]) -> list[str]:
+    """Non-empty lines without page numbers; in blank-line-separated text, adjacent lines are rejoined.
+
+    When the extractor puts a blank line after every printed line, a break WITHOUT a blank line is an
+    artefact inside one printed line (a superscript footnote mark, a page break), not a new line.
+    """
+    rows: list[str] = []
+    adjacent: list[bool] = []
+    gap = True
+    for line in lines:
+        s = line.strip()
+        if not s or is_page_number(s):
+            gap = True
+            continue
+        rows.append(s)
+        adjacent.append(not gap)
+        gap = False
+    if sum(adjacent) * 2 >= len(rows):
+        return rows  # single-spaced text: every break is a real line break
+    short = 0.75 * _full_width([width(s) for s in rows])
+    out: list[str] = []
+    for s, adj in zip(rows, adjacent):
+        if out and adj and not s.startswith("——") and not _standalone(s) and not _standalone(out[-1]) and not (
+            out[-1].endswith(_TERMINAL) and (_MARKER.match(s) or _heading_like(s))
+        ) and not (_heading_like(out[-1]) and width(out[-1]) < short and not _FOOTNOTE_LINE.match(s)):
+            out[-1] = _join(out[-1], s)
+        else:
+            out.append(s)
+    return out
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines into paragraphs, inferring paragraph ends from line width and punctuation."""
+    rows = _visual_lines(lines)
+    widths = [width(s) for s in rows]
+    # The full width is measured per block of lines, since a compilation mixes page layouts.
+    block = 300
+    fulls: list[int] = []
+    for start in range(0, len(rows), block):
+        fulls.extend([_full_width(widths[start:start + block])] * len(widths[start:start + block]))
+    out: list[str] = []
+    current = ""
+    carry = 0  # width of the part of the same printed line that came before `row`
+    for i, row in enumerate(rows):
+        current = _join(current, row) if current else row
+        line_width = carry + widths[i]
+        carry = 0
+        nxt = rows[i + 1] if i + 1 < len(rows) else ""
+        if not nxt:
+            break
+        if _standalone(row) or _standalone(nxt):
+            out.append(current)
+            current = ""
+            continue
+        if nxt.startswith(_OPENING_CLOSERS) or _FOOTNOTE_LINE.match(nxt) or _FOOTNOTE_LINE.match(row):
+            carry = line_width  # the extractor split one printed line here
+            continue  # a line cannot start with a comma; a lone footnote mark belongs to the text before it
+        if _FOOTNOTE.search(row[-5:]) and not _MARKER.match(nxt):
+            continue  # the superscript mark pushed the rest of the sentence to the next line
+        if row.startswith("——") and not row.rstrip("*").endswith(("上", "上）", "上)")):
+            continue  # "——2024年1月4日在溧阳市第十七届" is wrapped before "人民代表大会第三次会议上"
+        if row.endswith(_OPEN_END):
+            continue  # a comma or an opening bracket never ends a paragraph
+        ends = row.endswith(_TERMINAL)
+        # Punctuation is set narrow at a line's end, so a line closing a quote may look short when full.
+        short = line_width < fulls[i] - (7 if row.endswith(("”", "’", "）", "」")) else 3)
+        if (
+            (ends and short)
+            or (short and line_width < 0.75 * fulls[i] and _heading_like(row))
+            or (ends and (_MARKER.match(nxt) or (_heading_like(nxt) and width(nxt) < 0.75 * fulls[i])))
+        ):
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def repair(text: str, layout: str = "plain") -> list[str]:
+    """Clean text and return its paragraphs (and heading/metadata lines), one per item."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\u200b", "")
+    if layout == "markdown":
+        text = _HTML_TAG.sub("", text)
+    lines = text.split("\n")
+    pdf = layout == "pdf" or (layout == "plain" and looks_pdf_extracted(lines))
+    if pdf:
+        lines = _unwrap(lines)
+    else:
+        lines = [line for line in lines if not _DASHED_PAGE_NUMBER.match(line)]
+    out = []
+    for line in lines:
+        line = _FOOTNOTE.sub("", line)
+        line = fix_spacing(line)
+        if line:
+            out.append(line)
+    return out

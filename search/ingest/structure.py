@@ -1,0 +1,165 @@
+"""Reports in a file, and per report: front lines (title, date, speaker), headings and body paragraphs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..models import Heading, Paragraph
+from ..normalize import normalize
+from .repair import SPEAKER_LINE, TITLE_LINE, is_title_line
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MD_HEADING = re.compile(r"^(#{1,6})\s*([^#\s].*?)\s*#*$")
+_YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
+DATE_LINE = re.compile(r"^[（(]?\s*(?:——|──|--|—|-)?\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*在(.{2,60}?)上(?:[)）])?$")
+# heading markers and their levels: 一、 → 1, （一） → 2, 1. / 1、 → 3, （1） → 4
+_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]{1,3}、"), 1),
+    (re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]"), 2),
+    (re.compile(r"^\d{1,2}(?:[.．、](?!\d)|\s)"), 3),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 4),
+)
+_SENTENCE_INSIDE = re.compile(r"[。！？；：!?;:]")
+
+
+@dataclass
+class Block:
+    """A line after repair, with what the markup said about it."""
+
+    text: str  # markup removed
+    bold: bool = False  # the whole line was bold
+    md_level: int = 0  # number of '#' of a Markdown heading
+
+
+@dataclass
+class Report:
+    """One report's lines, split into front matter lines and body."""
+
+    blocks: list[Block]
+    title: str = ""
+    date_line: str = ""
+    speaker_line: str = ""
+    front: list[str] = field(default_factory=list)
+
+
+def to_blocks(lines: list[str]) -> list[Block]:
+    """Strip Markdown heading and bold markup, remembering it."""
+    out = []
+    for line in lines:
+        md_level = 0
+        m = _MD_HEADING.match(line)
+        if m:
+            md_level, line = len(m.group(1)), m.group(2)
+        stripped = line.strip()
+        bold = stripped.startswith("**") and stripped.endswith("**") and len(stripped) > 4 and (
+            "**" not in stripped[2:-2]
+        )
+        text = _BOLD.sub(lambda mm: mm.group(1) or mm.group(2), stripped).replace("**", "").strip()
+        if text:
+            out.append(Block(text, bold, md_level))
+    return out
+
+
+def is_title(text: str) -> bool:
+    """A line that names the report ("2024年 XX区政府工作报告")."""
+    return is_title_line(text)
+
+
+def split_reports(blocks: list[Block]) -> list[list[Block]]:
+    """Split a file that holds several reports one after another at their year-led title lines."""
+    starts = [i for i, b in enumerate(blocks) if is_title(b.text) and _YEAR_TITLE.match(b.text)]
+    if len(starts) < 2:
+        return [blocks]
+    # Each part must carry a real body, or the "titles" are a table of contents / citations.
+    bounds = starts + [len(blocks)]
+    if any(bounds[k + 1] - bounds[k] < 5 for k in range(len(starts))):
+        return [blocks]
+    parts = [blocks[bounds[k]:bounds[k + 1]] for k in range(len(starts))]
+    if starts[0] > 0:
+        parts[0] = blocks[: starts[0]] + parts[0]  # a preface belongs to the first report
+    return parts
+
+
+def take_front(blocks: list[Block]) -> Report:
+    """Pull the title, date and speaker lines off the start of a report."""
+    report = Report(blocks=[])
+    i = 0
+    # Only the first few lines can be front lines; later lines of the same shape are body.
+    while i < len(blocks) and i < 6:
+        text = blocks[i].text
+        compact = text.replace(" ", "").replace("\u3000", "")
+        if not report.title and is_title(text):
+            report.title = compact if not _YEAR_TITLE.match(compact) else re.sub(r"\s+", "", text)
+        elif not report.date_line and DATE_LINE.match(compact):
+            report.date_line = compact
+        elif not report.speaker_line and SPEAKER_LINE.match(text):
+            report.speaker_line = text
+        else:
+            break
+        report.front.append(text)
+        i += 1
+    report.blocks = blocks[i:]
+    return report
+
+
+def heading_level(block: Block) -> int:
+    """The heading level of a line, or 0 when it is a body paragraph."""
+    text = block.text
+    if len(text) > 60:
+        return 0
+    marker_level = 0
+    rest = text
+    for pattern, level in _LEVELS:
+        m = pattern.match(text)
+        if m:
+            marker_level, rest = level, text[m.end():]
+            break
+    # A lead phrase followed by a sentence ("（一）着力扩大内需。我们……") is a body paragraph.
+    inner = _SENTENCE_INSIDE.search(rest.rstrip("。：:；;"))
+    if block.md_level:
+        return marker_level or block.md_level if not inner else 0
+    if inner:
+        return 0
+    if block.bold and len(text) <= 50 and (marker_level or not text.endswith(("：", ":", "。"))):
+        return marker_level or 1
+    if marker_level:
+        # "19.农业生产“三品一标”：即……" has text after its colon, so it was caught above; a
+        # numbered line ending in 。 is a list item, not a heading.
+        if text.endswith(("。", "；", "！", "？")) or len(rest) > 40:
+            return 0
+        return marker_level
+    # An unmarked short line without any punctuation ("2023年工作回顾", "名词解释") heads a section.
+    if len(text) <= 24 and not re.search(r"[，。、；：！？,.;:!?]", text):
+        return 1
+    return 0
+
+
+def build(doc_id: str, blocks: list[Block]) -> tuple[list[Paragraph], list[Heading]]:
+    """Body paragraphs with section paths and stable ids, and the heading list."""
+    paragraphs: list[Paragraph] = []
+    headings: list[Heading] = []
+    stack: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for block in blocks:
+        level = heading_level(block)
+        if level:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, block.text))
+            headings.append(Heading(block.text, level, len(paragraphs)))
+            continue
+        digest = hashlib.sha1(normalize(block.text).encode("utf-8")).hexdigest()[:8]
+        pid = f"{doc_id}-{digest}"
+        count = seen.get(pid, 0) + 1
+        seen[pid] = count
+        if count > 1:
+            pid = f"{pid}-{count}"  # the same paragraph twice in one report keeps distinct ids
+        paragraphs.append(Paragraph(pid, doc_id, len(paragraphs), block.text, tuple(t for _, t in stack)))
+    return paragraphs, headings
+
+
+def doc_id_for(source: str) -> str:
+    """The stable document id of a source string."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
