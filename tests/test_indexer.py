@@ -168,3 +168,29 @@ def test_opening_a_bad_index_gives_a_clear_message(tmp_path, state):
     with pytest.raises(IndexUnavailable) as info:
         open_index(index)
     assert str(index) in str(info.value) or "索引" in str(info.value)
+
+
+def test_a_killed_run_leaves_no_writer_processes_behind(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "index", str(SAMPLE), "--index", str(tmp_path / "ix"), "--rebuild", "--quiet"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not children and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(stat[1]) == proc.pid:
+                    children.add(int(entry.name))
+    if proc.poll() is not None:
+        pytest.skip("the run ended before its writer processes could be seen")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    assert alive == []

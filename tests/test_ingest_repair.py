@@ -75,3 +75,14 @@ def test_clean_text_is_left_one_paragraph_per_line() -> None:
     text = "各位代表：\n现在，我代表常州市人民政府向大会报告工作。\n一、2023年工作回顾\n2023年是开局之年。\n"
     assert not looks_pdf_extracted(text.split("\n"))
     assert repair(text) == [line for line in text.split("\n") if line]
+
+
+def test_a_report_on_one_line_is_cut_into_paragraphs_at_sentence_ends():
+    from search.ingest.structure import LONG_PARAGRAPH, split_long
+
+    sentence = "我们坚持稳中求进工作总基调，推动经济社会高质量发展。"
+    text = sentence * (LONG_PARAGRAPH // len(sentence) + 5)
+    pieces = split_long(text)
+    assert len(pieces) > 1 and "".join(pieces) == text
+    assert all(p.endswith("。") for p in pieces)
+    assert split_long(sentence) == [sentence]

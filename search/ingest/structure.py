@@ -150,14 +150,35 @@ def build(doc_id: str, blocks: list[Block]) -> tuple[list[Paragraph], list[Headi
             stack.append((level, block.text))
             headings.append(Heading(block.text, level, len(paragraphs)))
             continue
-        digest = hashlib.sha1(normalize(block.text).encode("utf-8")).hexdigest()[:8]
-        pid = f"{doc_id}-{digest}"
-        count = seen.get(pid, 0) + 1
-        seen[pid] = count
-        if count > 1:
-            pid = f"{pid}-{count}"  # the same paragraph twice in one report keeps distinct ids
-        paragraphs.append(Paragraph(pid, doc_id, len(paragraphs), block.text, tuple(t for _, t in stack)))
+        for text in split_long(block.text):
+            digest = hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:8]
+            pid = f"{doc_id}-{digest}"
+            count = seen.get(pid, 0) + 1
+            seen[pid] = count
+            if count > 1:
+                pid = f"{pid}-{count}"  # the same paragraph twice in one report keeps distinct ids
+            paragraphs.append(Paragraph(pid, doc_id, len(paragraphs), text, tuple(t for _, t in stack)))
     return paragraphs, headings
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+LONG_PARAGRAPH = 1500
+
+
+def split_long(text: str, target: int = 600) -> list[str]:
+    """A "paragraph" of a whole report (a source without line breaks) cut at sentence ends."""
+    if len(text) <= LONG_PARAGRAPH:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        if current and len(current) + len(sentence) > target:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    if current:
+        pieces.append(current)
+    return pieces
 
 
 def doc_id_for(source: str) -> str:
