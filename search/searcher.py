@@ -244,6 +244,8 @@ class _Generation:
         total = float(self.live.sum())
         scores = np.zeros(rows.size, dtype=np.float64)
         for word in dict.fromkeys(w for t in terms for w in (t.words or (t.text,))):
+            if len(word) == 1:
+                continue  # one character: little weight, and its document frequency is costly to count
             df = float(self.substring(word).size)
             idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
             tf = self.substrings.frequency(word, rows).astype(np.float64)
