@@ -17,11 +17,13 @@ $(BIN)/report-search: setup.cfg pyproject.toml
 
 setup: $(BIN)/report-search
 
-# Debian's chromium for the browser tests (a test tool's own browser download is not possible here).
+# Debian's chromium for the browser tests (a test tool's own browser download is not possible here),
+# and a CJK font so its screenshots show Chinese rather than boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
 
 index: setup
 	@if [ ! -e "$(INDEX)/current" ]; then $(BIN)/report-search index corpus/sample --index $(INDEX) --manifest corpus/sample/manifest.csv; fi

@@ -32,3 +32,18 @@ def searcher(sample_index: Path):
     from search import open_index
 
     return open_index(sample_index)
+
+
+@pytest.fixture(scope="session")
+def web_app(sample_index: Path):
+    """The Flask app over the sample index (opened once per session)."""
+    from web import create_app
+
+    app = create_app({"INDEX_DIR": str(sample_index), "TESTING": True})
+    return app
+
+
+@pytest.fixture()
+def client(web_app):
+    """A Flask test client of the app over the sample index."""
+    return web_app.test_client()

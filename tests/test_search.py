@@ -177,3 +177,21 @@ def test_ids_survive_a_rebuild(tmp_path, searcher):
     b = again.search(SearchRequest(q='"新质生产力"', per_page=100))
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
     assert [h.doc_id for h in a.hits] == [h.doc_id for h in b.hits]
+
+
+def test_property_a_quoted_piece_of_any_paragraph_finds_it(searcher, paragraphs):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.data())
+    def check(data):
+        pid, text = data.draw(st.sampled_from([p for p in paragraphs if len(p[1]) >= 2]))
+        start = data.draw(st.integers(0, len(text) - 2))
+        end = data.draw(st.integers(start + 1, min(len(text), start + 40)))
+        piece = text[start:end].strip(" ")
+        if not piece or any(q in piece for q in '"“”'):
+            return
+        assert pid in _all_ids(searcher, f'"{piece}"')
+
+    check()

@@ -1,0 +1,146 @@
+"""A real browser (Debian's chromium driven by Playwright) over the app served on a local port.
+
+Screenshots go under the test's tmp_path and their paths are printed (pytest -s shows them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+PHRASE = "新质生产力"
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+if not CHROMIUM.exists() and not shutil.which("chromium"):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def base_url(web_app) -> Iterator[str]:
+    """The app served by werkzeug on 127.0.0.1 and a free port, in a thread, for the module."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium from the system, headless."""
+    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def shot(page, tmp_path: Path, name: str, full_page: bool = False) -> Path:
+    """Save a screenshot (the viewport, as the user sees it, unless full_page) and print where it is."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    print(f"screenshot: {path}")
+    return path
+
+
+def csp_watch(page) -> list[str]:
+    """Console messages about the Content-Security-Policy (there must be none)."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    return problems
+
+
+def test_search_facet_and_permalink(browser, base_url: str, tmp_path: Path):
+    expect = sync_api.expect
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    problems = csp_watch(page)
+
+    page.goto(base_url + "/")
+    expect(page.locator("h1")).to_contain_text("政府工作报告")
+    shot(page, tmp_path, "1-home")
+
+    page.fill("input[name=q]", PHRASE)
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**/search?**")
+    mark = page.locator(".hit .text mark").first
+    expect(mark).to_be_visible()
+    expect(mark).to_have_text(PHRASE)
+    total = int(page.locator(".summary").get_attribute("data-total"))
+    assert total > 0
+    shot(page, tmp_path, "2-results")
+
+    facet = page.locator(".facet-province li a").first
+    province = facet.inner_text().strip()
+    expected = int(page.locator(".facet-province li .count").first.inner_text())
+    facet.click()
+    page.wait_for_url("**province=**")
+    assert parse_qs(urlsplit(page.url).query)["province"] == [province]
+    expect(page.locator(".chips")).to_contain_text(province)
+    assert int(page.locator(".summary").get_attribute("data-total")) == expected
+    expect(page.locator(".facet-province li.selected a")).to_contain_text(province)
+    shot(page, tmp_path, "3-facet")
+
+    # JavaScript (an external file, allowed by the CSP) reveals the copy buttons.
+    copy = page.locator(".hit button.copy").first
+    expect(copy).to_be_visible()
+    copy.click()
+    expect(copy).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == copy.get_attribute("data-copy")
+
+    hit_id = page.locator(".hit").first.get_attribute("data-id")
+    page.locator(".hit a.permalink").first.click()
+    page.wait_for_url(f"**/doc/**#p-{hit_id}")
+    parts = urlsplit(page.url)
+    assert parts.fragment == f"p-{hit_id}" and parse_qs(parts.query)["q"] == [PHRASE]
+    target = page.locator(f"#p-{hit_id}")
+    expect(target).to_be_in_viewport()
+    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == f"p-{hit_id}"
+    expect(target.locator("mark").first).to_be_visible()
+    # The targeted paragraph is marked by CSS :target (a tinted background).
+    background = target.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    expect(target.locator(".citation")).to_be_visible()
+    shot(page, tmp_path, "4-permalink")
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(page.locator("h1")).to_be_in_viewport()
+    shot(page, tmp_path, "5-document-top")
+    assert problems == []
+    context.close()
+
+
+def test_phone_layout(browser, base_url: str, tmp_path: Path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    problems = csp_watch(page)
+    for name, url in (("home", "/"), ("results", f"/search?q={PHRASE}&province=江苏省")):
+        page.goto(base_url + url)
+        # Nothing may be wider than the screen (no sideways scrolling on a phone).
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (name, width)
+        shot(page, tmp_path, f"phone-{name}", full_page=name == "results")
+    page.locator(".hit a.permalink").first.click()
+    page.wait_for_url("**/doc/**#p-**")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    target = page.locator(":target")
+    sync_api.expect(target).to_be_in_viewport()
+    shot(page, tmp_path, "phone-doc")
+    assert problems == []
+    context.close()
