@@ -48,3 +48,52 @@ def test_clear_errors(tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "索引" in missing.stderr
     bad_page = _run("query", "发展", "--index", str(tmp_path), "--page", "0")
     assert bad_page.returncode == 2 and "Traceback" not in bad_page.stderr
+
+
+def test_serve_explains_a_missing_empty_or_old_index(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (tmp_path / "missing", empty):
+        done = _run("serve", "--index", str(folder), "--port", "1")
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "report-search index" in done.stderr
+    old = tmp_path / "old"
+    assert _run("index", str(SAMPLE), "--index", str(old), "--quiet").returncode == 0
+    meta = next(old.glob("gen-*")) / "meta.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"schema_version": ', '"schema_version": 1000'), encoding="utf-8")
+    done = _run("serve", "--index", str(old), "--port", "1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "--rebuild" in done.stderr
+
+
+def test_serve_refuses_all_interfaces_without_the_flag(tmp_path):
+    done = _run("serve", "--index", str(tmp_path), "--host", "0.0.0.0")
+    assert done.returncode == 2 and "--allow-remote" in done.stderr
+
+
+def test_a_write_lock_left_in_the_index_does_not_stop_serving(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    index = tmp_path / "ix"
+    assert _run("index", str(SAMPLE), "--index", str(index), "--quiet").returncode == 0
+    (next(index.glob("gen-*")) / "whoosh" / "MAIN_WRITELOCK").write_text("")  # as a killed writer leaves it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", str(index), "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E5%8F%91%E5%B1%95", timeout=5) as r:
+                    assert r.status == 200 and json.loads(r.read())["total"] > 0
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                time.sleep(0.1)
+        else:
+            raise AssertionError("serve did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(10)
