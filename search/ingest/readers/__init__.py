@@ -17,6 +17,14 @@ _MODULES: dict[str, str] = {
     ".txt": "text",
     ".md": "text",
     ".markdown": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".shtml": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".csv": "dataset",
+    ".jsonl": "dataset",
+    ".ndjson": "dataset",
 }
 
 SUFFIXES: frozenset[str] = frozenset(_MODULES)
