@@ -121,10 +121,11 @@ def test_end_to_end_documents():
     assert not any(w in t for t in texts for w in FURNITURE)
 
     docs = read_documents(SourceFile(FORMATS / "reports.jsonl", "reports.jsonl"))
-    assert [(d.source, d.title, d.year, d.province) for d in docs] == [
-        ("reports.jsonl#1", "2024年宜宾市政府工作报告", 2024, "四川省"),
-        ("reports.jsonl#2", "2024年绵阳市政府工作报告", 2024, "四川省"),
+    assert [(d.source, d.title, d.year, d.province, d.city, d.level) for d in docs] == [
+        ("reports.jsonl#1", "2024年宜宾市政府工作报告", 2024, "四川省", "宜宾市", "市"),
+        ("reports.jsonl#2", "2024年绵阳市政府工作报告", 2024, "四川省", "绵阳市", "市"),
     ]
     (doc,) = read_documents(SourceFile(FORMATS / "ganzhou_gbk.csv", "ganzhou.csv"))
-    assert (doc.title, doc.year, doc.province) == ("2024年赣州市政府工作报告", 2024, "江西省")
+    # Only the province is in the row; the title names the city, which is the more precise place.
+    assert (doc.title, doc.year, doc.province, doc.city, doc.tier) == ("2024年赣州市政府工作报告", 2024, "江西省", "赣州市", "地级")
     assert "我代表赣州市人民政府" in doc.paragraphs[1].text

@@ -120,6 +120,7 @@ def test_end_to_end_document():
     assert doc.year == 2024
     assert doc.province == "四川省" and doc.city == "巴中市"
     assert doc.speaker == "市长 李明华"
+    assert doc.date == "2024-01-10"  # the day it was delivered, not the page's publication date
     assert [h.text for h in doc.headings][:2] == ["一、2023年工作回顾", "（一）产业发展提速"]
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "各位代表："

@@ -191,8 +191,9 @@ def describe(
 
     # date and speaker: stated in the report's front lines
     dm = DATE_LINE.match(date_line) if date_line else None
-    if dm:
-        meta.setdefault("date", f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}")
+    if dm and not manifest.get("date"):
+        # The day the report was delivered beats a web page's publication date; only a manifest overrides.
+        meta["date"] = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
     if not meta.get("date"):
         meta.pop("date", None)
     sm = SPEAKER_LINE.match(speaker_line) if speaker_line else None
@@ -225,8 +226,14 @@ def describe(
     if title_place_name:
         km = _KIND_SUFFIX.search(title_place_name)
         title_kind = km.group(1) if km else ""
-        place = place_in(title_place_name, path_place.province if path_place else "")
-        if place is not None and not given:
+        place = place_in(title_place_name, path_place.province if path_place else str(meta.get("province", "")))
+        # A title naming a city inside a province that was given alone is the more precise place.
+        only_province = given and not meta.get("city") and not meta.get("county")
+        refines = place is not None and only_province and place.rank > 0 and place.province == meta.get("province")
+        if place is not None and (not given or refines):
+            if refines:
+                meta.pop("level", None)
+                meta.pop("tier", None)
             _apply_place(meta, place)
             given = True
     if path_place is not None and not given:
@@ -263,7 +270,7 @@ def describe(
         if province:
             meta["province"] = province
     if title_kind and "level" not in meta:
-        meta["level"] = "直辖市" if title_kind == "市" and meta.get("province", "").endswith("市") and False else title_kind
+        meta["level"] = title_kind
     if "level" in meta and "tier" not in meta:
         tier = SUFFIX_TIER.get(str(meta["level"]), "")
         if meta["level"] == "市":
