@@ -28,6 +28,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _column(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field.strip() or not column.strip():
+        raise argparse.ArgumentTypeError(f"应写作 字段=列名，如 title=标题：{text!r}")
+    return field.strip(), column.strip()
+
+
 def _year(text: str) -> str:
     if not re.fullmatch(r"\d{4}(-\d{4})?", text.strip()):
         raise argparse.ArgumentTypeError(f"年份应写作 2024 或 2020-2024：{text!r}")
@@ -43,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--index", type=Path, default=None, help="索引文件夹（默认 index/ 或 $REPORT_SEARCH_INDEX）")
     index.add_argument("--rebuild", action="store_true", help="重新建立整个索引（建好后原子切换）")
     index.add_argument("--manifest", type=Path, default=None, help="元数据清单（CSV 或 JSON：文件 → 字段）")
+    index.add_argument("--text-column", default=None, help="CSV/JSONL 数据集中正文所在的列名")
+    index.add_argument("--column", action="append", default=[], type=_column, metavar="字段=列名",
+                       help="CSV/JSONL 的元数据列，如 title=标题、province=省份（可重复）")
     index.add_argument("--quiet", action="store_true", help="不显示进度条")
 
     query = sub.add_parser("query", help="检索")
@@ -65,9 +75,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(args: argparse.Namespace) -> int:
+    columns = dict(args.column)
+    if args.text_column:
+        columns["text"] = args.text_column
     try:
         summary = build_index(
-            args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None, rebuild=args.rebuild
+            args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None,
+            rebuild=args.rebuild, columns=columns or None,
         )
     except IngestError as exc:
         print(f"错误：{exc.reason}", file=sys.stderr)

@@ -185,8 +185,12 @@ def build_index(
     manifest: str | Path | None = None,
     progress: bool | None = None,
     rebuild: bool = False,
+    columns: dict[str, str] | None = None,
 ) -> IndexSummary:
-    """Index the files under `paths`: update the current generation (or build anew) and swap it in."""
+    """Index the files under `paths`: update the current generation (or build anew) and swap it in.
+
+    `columns` names the text and metadata columns of CSV/JSONL datasets (field → column).
+    """
     from .ingest import discover, load_manifest, read_documents  # only builds need the readers
 
     index_path = Path(index_dir) if index_dir is not None else default_index_dir()
@@ -235,7 +239,7 @@ def build_index(
             src, root = current_keys[key]
             step(src.rel)
             try:
-                docs = read_documents(src, the_manifest)
+                docs = read_documents(src, the_manifest, columns)
             except IngestError as exc:
                 summary.skipped.append(SkippedFile(src.rel, exc.reason))
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Sequence
 
@@ -11,6 +12,11 @@ from .manifest import MANIFEST_NAMES, Manifest
 from .raw import IngestError, RawDocument, SourceFile
 from .readers import reader_for
 from .repair import repair
+
+
+# A report is a few hundred kilobytes; a dataset of thousands of them tens of megabytes. Past this a
+# file is more likely a mistake (a log, a dump) than a corpus, and would hold up the whole run.
+MAX_FILE_BYTES = 64 << 20
 
 
 def _hidden(parts: Sequence[str]) -> bool:
@@ -44,11 +50,13 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[SourceFile], list[Skippe
     return files, skipped
 
 
-def _read_raw(src: SourceFile) -> list[RawDocument]:
+def _read_raw(src: SourceFile, columns: dict[str, str] | None = None) -> list[RawDocument]:
     reader = reader_for(Path(src.path))
     if reader is None:
         raise IngestError("不支持的文件格式")
     try:
+        if columns and "columns" in inspect.signature(reader).parameters:
+            return reader(Path(src.path), columns=columns)  # datasets: column names given on the command line
         return reader(Path(src.path))
     except (IngestError, OSError, RecursionError):
         raise
@@ -56,9 +64,16 @@ def _read_raw(src: SourceFile) -> list[RawDocument]:
         raise IngestError(f"无法解析文件（{type(exc).__name__}）") from exc
 
 
-def read_documents(src: SourceFile, manifest: Manifest | None = None) -> list[Document]:
-    """Read one file into its documents (one per report); raise IngestError when it cannot be read."""
-    raws = _read_raw(src)
+def read_documents(
+    src: SourceFile, manifest: Manifest | None = None, columns: dict[str, str] | None = None
+) -> list[Document]:
+    """Read one file into its documents (one per report); raise IngestError when it cannot be read.
+
+    `columns` maps fields (text, title, province …) to the column names of CSV/JSONL datasets.
+    """
+    if src.path.stat().st_size > MAX_FILE_BYTES:
+        raise IngestError(f"文件过大（超过 {MAX_FILE_BYTES >> 20} MB），未索引")
+    raws = _read_raw(src, columns)
     documents: list[Document] = []
     for raw in raws:
         try:

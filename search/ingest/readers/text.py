@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encoding import decode
+from ..furniture import clean_furniture
 from ..raw import RawDocument
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
@@ -51,4 +52,5 @@ def read(path: Path) -> list[RawDocument]:
     if note:
         meta["note"] = note
     markdown = Path(path).suffix.lower() in (".md", ".markdown")
-    return [RawDocument(text=body, meta=meta, layout="markdown" if markdown else "plain")]
+    # Text saved from a web page carries the page's clutter (打印, 关闭, 【字号：大 中 小】 …) too.
+    return [RawDocument(text=clean_furniture(body), meta=meta, layout="markdown" if markdown else "plain")]
