@@ -85,7 +85,10 @@ class _Generation:
             )
         self.meta = meta
         self.ix = open_dir(str(path / WHOOSH_DIR))
-        self._local = threading.local()
+        # One Whoosh searcher, used under a lock: a searcher per thread cost ~100 MB each, and the
+        # Whoosh calls left (stored fields of a page, ranking a shortlist) take a few milliseconds.
+        self._whoosh = self.ix.searcher(weighting=BM25F())
+        self._whoosh_lock = threading.RLock()
         self.docs: list[dict] = []
         with open(path / DOCUMENTS_FILE, encoding="utf-8") as fh:
             for line in fh:
@@ -95,6 +98,8 @@ class _Generation:
         self._load_arrays()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        if self.n:  # Whoosh reads its term and length tables lazily: pay that now, not in a request
+            self.bm25f(wq.And([_Rows(np.arange(1)), wq.Term("words", "发展")]), limit=1)
 
     # -- arrays ---------------------------------------------------------------------------------
     def _load_arrays(self) -> None:
@@ -133,13 +138,21 @@ class _Generation:
             rank[order] = np.arange(n)
             self.rank[key] = rank
 
-    def searcher(self):  # noqa: ANN201 - a Whoosh searcher
-        """A Whoosh searcher for this thread: their file handles are not shared between threads."""
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self.ix.searcher(weighting=BM25F())
-            self._local.searcher = s
-        return s
+    def stored(self, row: int) -> dict:
+        """Stored fields of a paragraph."""
+        with self._whoosh_lock:
+            return self._whoosh.stored_fields(row)
+
+    def row_of_id(self, paragraph_id: str) -> int | None:
+        """The row of a paragraph id, or None."""
+        with self._whoosh_lock:
+            docnum = self._whoosh.document_number(id=paragraph_id)
+        return None if docnum is None else int(docnum)
+
+    def bm25f(self, query: wq.Query, limit: int) -> list[tuple[int, float]]:
+        """(row, score) of Whoosh's BM25F search."""
+        with self._whoosh_lock:
+            return [(hit.docnum, hit.score) for hit in self._whoosh.search(query, limit=limit)]
 
     # -- matching ---------------------------------------------------------------------------------
     def substring(self, text: str) -> np.ndarray:
@@ -225,8 +238,8 @@ class _Generation:
         words = list(dict.fromkeys(w for t in terms for w in t.words))
         refined = dict(zip(rows.tolist(), (scores / (scores.max() or 1.0)).tolist()))  # 0..1 tie-breaker
         query = wq.And([_Rows(shortlist), wq.Or([wq.Term("words", w) for w in words])])
-        for hit in self.searcher().search(query, limit=shortlist.size):
-            refined[hit.docnum] = refined.get(hit.docnum, 0.0) + hit.score
+        for row, score in self.bm25f(query, limit=shortlist.size):
+            refined[row] = refined.get(row, 0.0) + score
         for term in terms:
             if not term.exact and len(term.words) > 1:
                 whole = np.isin(shortlist, self.substring(term.text), assume_unique=True)
@@ -391,8 +404,8 @@ class Searcher:
     def paragraph(self, paragraph_id: str) -> Hit | None:
         """One paragraph by its id, or None."""
         gen = self._generation()
-        docnum = gen.searcher().document_number(id=paragraph_id)
-        return None if docnum is None else self._hit(gen, int(docnum), [])
+        row = gen.row_of_id(paragraph_id)
+        return None if row is None else self._hit(gen, row, [])
 
     def document(self, doc_id: str) -> Document | None:
         """A whole document with its paragraphs and headings, or None."""
@@ -406,9 +419,8 @@ class Searcher:
         doc.headings = [Heading(t, lvl, before) for t, lvl, before in record.get("headings", [])]
         rows = np.flatnonzero((gen.para_doc == code) & gen.live)
         rows = rows[np.argsort(gen.para_ord[rows], kind="stable")]
-        searcher = gen.searcher()
         for row in rows.tolist():
-            fields = searcher.stored_fields(row)
+            fields = gen.stored(row)
             section = tuple(s for s in (fields.get("section") or "").split(" › ") if s)
             doc.paragraphs.append(Paragraph(fields["id"], doc_id, fields["ordinal"], fields["text"], section))
         return doc
@@ -427,7 +439,7 @@ class Searcher:
         return order[start:end]
 
     def _hit(self, gen: _Generation, row: int, strings: list[str]) -> Hit:
-        fields = gen.searcher().stored_fields(row)
+        fields = gen.stored(row)
         doc = gen.docs[int(gen.para_doc[row])]
         text = fields["text"]
         return Hit(
