@@ -47,7 +47,7 @@ class Mix:
     def __init__(self, base: str, seed: int):
         self.base = base
         self.rng = random.Random(seed)
-        status, body = get(f"{base}/api/search?q=发展&per_page=100")
+        status, body = get(f"{base}/api/search?" + urllib.parse.urlencode({"q": "发展", "per_page": 100}))
         if status != 200:
             raise SystemExit(f"server answered {status} to a plain search")
         data = json.loads(body)
@@ -61,9 +61,9 @@ class Mix:
         pairs = [(k, v) for k, v in params.items() if v not in (None, "")]
         return f"{self.base}{path}?{urllib.parse.urlencode(pairs)}" if pairs else f"{self.base}{path}"
 
-    def phrase(self) -> str:
+    def phrase(self, shortest: int = 2) -> str:
         text = self.rng.choice(self.paragraphs)
-        n = self.rng.randint(2, 12)
+        n = self.rng.randint(shortest, 12)
         i = self.rng.randrange(max(1, len(text) - n))
         piece = "".join(c for c in text[i : i + n] if c not in '"“”')
         return f'"{piece}"'
@@ -82,7 +82,8 @@ class Mix:
         if r < 0.75:
             return "deep page", self.url("/search", q=w(WORDS), page=self.rng.randint(20, 200), sort=w(["newest", "oldest", "relevance"]))
         if r < 0.80:
-            return "export", self.url(w(["/export.csv", "/export.jsonl"]), q=self.phrase())
+            # Exports stream every hit: long phrases keep them to the rare ones a user would export.
+            return "export", self.url(w(["/export.csv", "/export.jsonl"]), q=self.phrase(shortest=8))
         if r < 0.92:
             return "document", self.url(f"/doc/{w(self.docs)}", q=w(WORDS))
         return "permalink", self.url(f"/p/{w(self.ids)}")
@@ -165,7 +166,8 @@ def main() -> int:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         proc = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", str(args.index),
-                                 "--port", str(port), "--threads", "16"], cwd=ROOT)
+                                 "--port", str(port), "--threads", "16"], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
