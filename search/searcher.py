@@ -98,8 +98,19 @@ class _Generation:
         self._load_arrays()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
-        if self.n:  # Whoosh reads its term and length tables lazily: pay that now, not in a request
-            self.bm25f(wq.And([_Rows(np.arange(1)), wq.Term("words", "发展")]), limit=1)
+        if self.n:
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        # The first request after opening paid ~40 ms for work done once per process or generation:
+        # Whoosh's lazily read term, length and stored-field tables (per segment: the MpWriter builds
+        # one per core), numpy's lazy numpy.ma import.
+        with self._whoosh_lock:
+            firsts = [offset for r, offset in self._whoosh.reader().leaf_readers() if r.doc_count_all()]
+        self.bm25f(wq.And([_Rows(np.array(firsts)), wq.Term("words", "发展")]), limit=len(firsts))
+        for row in firsts:
+            self.stored(row)
+        self.substrings.frequency("发展", self.substrings.find("发展")[:1])
 
     # -- arrays ---------------------------------------------------------------------------------
     def _load_arrays(self) -> None:

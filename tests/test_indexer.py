@@ -137,14 +137,17 @@ def test_a_killed_run_leaves_the_previous_index(tmp_path):
             [sys.executable, "-m", "search", "index", str(SAMPLE), str(corpus), "--index", str(index), "--rebuild", "--quiet"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.5, 3.0))
+        time.sleep(rng.uniform(0.2, 2.0))  # a sample build takes about 2 s
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         searcher = open_index(index)
         assert searcher.search(SearchRequest(q='"被中断之前"')).total == 1
-        if proc.returncode == -signal.SIGKILL:
-            assert current_generation(index) == before
+        now = current_generation(index)
+        if now != before:
+            # Only a finished build may be swapped in (a kill can land between the swap and the exit).
+            assert searcher.stats()["documents"] == 31
+            before = now
     # The next run cleans up and works.
     build_index([corpus], index, progress=False, rebuild=True)
     assert open_index(index).search(SearchRequest(q='"被中断之前"')).total == 1
