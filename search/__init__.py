@@ -6,7 +6,7 @@ dataclasses (`search.models`); `open_index` returns a searcher with `search`, `i
 """
 
 from .highlight import highlight, needles
-from .indexer import IndexSummary, build_index, default_index_dir
+from .indexer import IndexBusy, IndexSummary, build_index, default_index_dir
 from .models import FACETS, SORTS, Document, FacetValue, Heading, Hit, Paragraph, QueryInfo, SearchRequest, SearchResult
 from .normalize import normalize
 from .query import parse_query
@@ -15,7 +15,7 @@ from .serialize import document_to_dict, result_to_dict
 
 __all__ = [
     "FACETS", "MAX_PER_PAGE", "SORTS",
-    "Document", "FacetValue", "Heading", "Hit", "IndexSummary", "IndexUnavailable", "InvalidRequest",
+    "Document", "FacetValue", "Heading", "Hit", "IndexBusy", "IndexSummary", "IndexUnavailable", "InvalidRequest",
     "Paragraph", "QueryInfo", "SearchRequest", "SearchResult", "Searcher",
     "build_index", "default_index_dir", "document_to_dict", "highlight", "needles", "normalize",
     "open_index", "parse_query", "permalink", "result_to_dict",

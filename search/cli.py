@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
 
-from .indexer import build_index, default_index_dir
+from .indexer import IndexBusy, build_index, default_index_dir
 from .ingest.raw import IngestError
 from .models import SearchRequest, SearchResult
 from .searcher import MAX_PER_PAGE, IndexUnavailable, InvalidRequest, open_index
@@ -85,6 +85,9 @@ def _index(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         print(f"错误：{exc.reason}", file=sys.stderr)
+        return 2
+    except IndexBusy as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(f"索引：{summary.index_dir}（{summary.generation}）")
     print(f"文件 {summary.files} 个：新增 {summary.added}，更新 {summary.updated}，删除 {summary.removed}，"

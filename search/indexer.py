@@ -11,7 +11,9 @@ read again.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import hashlib
 import json
 import os
@@ -58,6 +60,23 @@ class IndexSummary:
     seconds: float = 0.0
     skipped: list[SkippedFile] = field(default_factory=list)
     duplicates: list[SkippedFile] = field(default_factory=list)
+
+
+class IndexBusy(RuntimeError):
+    """Another run is updating the same index folder."""
+
+
+@contextlib.contextmanager
+def _build_lock(index_path: Path) -> Iterator[None]:
+    # Two runs on one folder would each prune the other's half-built generation. flock, not a
+    # lock file's existence: the kernel releases it when a run dies, even by SIGKILL.
+    index_path.mkdir(parents=True, exist_ok=True)
+    with open(index_path / ".build.lock", "a+b") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(f"另一个索引任务正在更新 {index_path}：请等它结束后再运行") from None
+        yield
 
 
 def default_index_dir() -> Path:
@@ -191,10 +210,24 @@ def build_index(
 
     `columns` names the text and metadata columns of CSV/JSONL datasets (field → column).
     """
-    from .ingest import discover, load_manifest, read_documents  # only builds need the readers
+    from .ingest import load_manifest  # only builds need the readers
 
     index_path = Path(index_dir) if index_dir is not None else default_index_dir()
     the_manifest = load_manifest(manifest) if manifest else None
+    with _build_lock(index_path):
+        return _build(paths, index_path, the_manifest, progress, rebuild, columns)
+
+
+def _build(
+    paths: Sequence[str | Path],
+    index_path: Path,
+    the_manifest: object,
+    progress: bool | None,
+    rebuild: bool,
+    columns: dict[str, str] | None,
+) -> IndexSummary:
+    from .ingest import discover, read_documents
+
     files, skipped = discover(paths)
     summary = IndexSummary(index_dir=str(index_path), files=len(files), skipped=list(skipped))
     roots = sorted(str(Path(p).resolve()) for p in paths)
@@ -269,7 +302,8 @@ def index_documents(documents: Iterable[Document], index_dir: str | Path | None 
     index_path = Path(index_dir) if index_dir is not None else default_index_dir()
     summary = IndexSummary(index_dir=str(index_path))
     pairs = ((f"::{doc.source}", doc) for doc in documents)
-    return _write_generation(index_path, None, [], pairs, {}, [], summary)
+    with _build_lock(index_path):
+        return _write_generation(index_path, None, [], pairs, {}, [], summary)
 
 
 _in_build = False

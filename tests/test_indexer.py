@@ -197,3 +197,36 @@ def test_a_killed_run_leaves_no_writer_processes_behind(tmp_path):
     time.sleep(1)
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
     assert alive == []
+
+
+def test_a_second_run_on_the_same_folder_is_refused_clearly(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a.txt", "巴中市", "第一次运行的内容。")
+    index = tmp_path / "ix"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "search", "index", str(SAMPLE), str(corpus), "--index", str(index), "--quiet"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(index.glob("gen-*")) and time.monotonic() < deadline:  # the first run holds the lock
+            time.sleep(0.02)
+        second = subprocess.run(
+            [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index), "--quiet"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+        assert first.poll() is None, "the first run ended before the second started; the test proves nothing"
+        assert second.returncode == 2 and "另一个索引任务" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        assert first.wait(60) == 0
+    # The lock goes with the run that held it, even a killed one.
+    killed = subprocess.Popen(
+        [sys.executable, "-m", "search", "index", str(SAMPLE), "--index", str(index), "--rebuild", "--quiet"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    killed.kill()
+    killed.wait()
+    assert build_index([corpus], index, progress=False).added == 0
+    assert open_index(index).search(SearchRequest(q='"第一次运行"')).total == 1
