@@ -270,7 +270,7 @@ class _Generation:
         for word in dict.fromkeys(w for t in terms for w in (t.words or (t.text,))):
             if len(word) == 1:
                 continue  # one character: little weight, and its document frequency is costly to count
-            df = float(self.substring(word).size)
+            df = float(self.substrings.document_frequency(word))
             idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
             tf = self.substrings.frequency(word, rows).astype(np.float64)
             scores += idf * tf * (k1 + 1) / (tf + norm)

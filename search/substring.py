@@ -128,6 +128,18 @@ class SubstringIndex:
         texts = self.texts
         return np.fromiter((r for r in candidates.tolist() if text in texts[r]), dtype=np.int32)
 
+    def document_frequency(self, text: str) -> int:
+        """Paragraphs holding `text`: exact for two characters, beyond that its rarest bigram's count.
+
+        An upper bound that needs no `in` check, for BM25's idf: checking ~15,000 candidates of a
+        frequent word such as 高质量 only to weigh it cost as much as answering the query.
+        """
+        codes = _codes(text)
+        if codes.size < 2:
+            return 0
+        spans = (self._span(k) for k in np.unique((codes[:-1] << _SHIFT) | codes[1:]))
+        return min(end - start for start, end in spans)
+
     def frequency(self, text: str, rows: np.ndarray) -> np.ndarray:
         """Estimated occurrences of `text` in each of the sorted `rows`: the least count of its bigrams.
 

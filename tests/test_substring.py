@@ -44,3 +44,19 @@ def test_frequency_counts_bigrams():
     index = SubstringIndex.build(texts)
     assert index.frequency("发展", np.array([0, 1, 2])).tolist() == [3, 1, 0]
     assert index.frequency("质量发展", np.array([1])).tolist() == [1]
+
+
+def test_document_frequency_is_exact_for_bigrams_and_an_upper_bound_beyond():
+    rng = random.Random(11)
+    alphabet = "发展质量高新生产力"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    index = SubstringIndex.build(texts)
+    for a in alphabet:
+        for b in alphabet:
+            assert index.document_frequency(a + b) == len(_scan(texts, a + b))
+    for _ in range(200):
+        t = rng.choice(texts)
+        needle = t[: rng.randint(3, 6)]
+        if len(needle) >= 3:
+            assert index.document_frequency(needle) >= len(_scan(texts, needle))
+    assert index.document_frequency("发") == 0 and index.document_frequency("无关词") == 0
