@@ -9,6 +9,7 @@ and highlighted. The searcher follows the index's `current` link and switches ge
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import threading
 import time
@@ -301,6 +302,15 @@ class _Generation:
         return out
 
 
+def _freeze_heap() -> None:
+    # A full garbage collection walks every container the process holds: with an index of 125,000
+    # paragraphs and jieba's dictionary loaded that took 35 ms, landing inside some request. The
+    # index is long-lived, so move it out of the collector's reach. (Frozen objects are still
+    # freed by reference counting; only cycles in a replaced generation would stay.)
+    gc.collect()
+    gc.freeze()
+
+
 def _source_key(source: str) -> tuple[str, int]:
     """Sort "file#2" before "file#10"."""
     path, _, part = source.partition("#")
@@ -319,6 +329,7 @@ class Searcher:
         self._gen: _Generation | None = None
         self._generation()  # fail now, clearly, rather than on the first request
         segment("预热")  # load jieba's dictionary (about a second) now, not in the first request
+        _freeze_heap()
 
     def _generation(self) -> _Generation:
         path = current_generation(self.index_dir)
@@ -332,7 +343,10 @@ class Searcher:
         with self._lock:
             if self._gen is None or self._gen.path != path:
                 try:
+                    replacing = self._gen is not None
                     self._gen = _Generation(path)
+                    if replacing:
+                        _freeze_heap()
                 except IndexUnavailable:
                     if self._gen is None:
                         raise
