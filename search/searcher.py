@@ -241,7 +241,7 @@ class _Generation:
         orders the shortlist, and paragraphs holding a term whole come before those that only have
         its words apart. Scoring every match in Whoosh's pure Python took up to 0.6 s.
         """
-        shortlist_size = max(40, 2 * count)  # Whoosh decodes a posting block per shortlisted row
+        shortlist_size = max(_SHORTLIST, 2 * count)  # Whoosh decodes a posting block per shortlisted row
         scores = self.bm25(terms, rows)
         if rows.size > shortlist_size:
             keep = np.argpartition(-scores, shortlist_size - 1)[:shortlist_size]
@@ -300,6 +300,9 @@ class _Generation:
         else:
             out.sort(key=lambda f: (-f.count, f.value))
         return out
+
+
+_SHORTLIST = 40  # rows of the numpy BM25 ranking that Whoosh's BM25F re-orders
 
 
 def _freeze_heap() -> None:
