@@ -76,7 +76,12 @@ def _build_lock(index_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexBusy(f"另一个索引任务正在更新 {index_path}：请等它结束后再运行") from None
-        yield
+        global _lock_fd
+        _lock_fd = fh.fileno()
+        try:
+            yield
+        finally:
+            _lock_fd = None
 
 
 def default_index_dir() -> Path:
@@ -309,8 +314,17 @@ def index_documents(documents: Iterable[Document], index_dir: str | Path | None 
 _in_build = False
 
 
+_lock_fd: int | None = None
+
+
 def _die_with_parent() -> None:
     """In a forked writer process: be killed when the build process dies, even by SIGKILL."""
+    if _lock_fd is not None:
+        # Let go of the inherited build lock: a writer still dying after a killed run must not keep
+        # the next run out. (Pointing the descriptor at /dev/null keeps the parent's lock.)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, _lock_fd)
+        os.close(devnull)
     if _in_build and sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG; otherwise orphans wait on their queue forever
