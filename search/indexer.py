@@ -312,9 +312,7 @@ def index_documents(documents: Iterable[Document], index_dir: str | Path | None 
 
 
 _in_build = False
-
-
-_lock_fd: int | None = None
+_lock_fd: int | None = None  # the build lock's descriptor while a run holds it
 
 
 def _die_with_parent() -> None:

@@ -43,6 +43,7 @@ from .substring import SubstringIndex
 
 MAX_PER_PAGE = 100
 _CACHE_SIZE = 256
+_SHORTLIST = 40  # rows of the numpy BM25 ranking that Whoosh's BM25F re-orders
 
 
 class IndexUnavailable(Exception):
@@ -300,9 +301,6 @@ class _Generation:
         else:
             out.sort(key=lambda f: (-f.count, f.value))
         return out
-
-
-_SHORTLIST = 40  # rows of the numpy BM25 ranking that Whoosh's BM25F re-orders
 
 
 def _freeze_heap() -> None:
