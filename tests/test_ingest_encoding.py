@@ -75,3 +75,12 @@ def test_repeated_paragraph_ids_are_distinct_and_stable() -> None:
 def test_broken_front_matter_is_not_fatal() -> None:
     (doc,) = _read("broken_front.md")
     assert [p.text for p in doc.paragraphs] == ["正文第一段。"]
+
+
+def test_a_date_written_with_full_width_digits_comes_out_ascii(tmp_path) -> None:
+    # As in lawtext's 福州市/2014.md: "——201４年1月5日在…会议上".
+    path = tmp_path / "2014.md"
+    path.write_text("---\ntitle: 政府工作报告（2014年）\n---\n\n——201４年1月5日在福州市第十四届人民代表大会第三次会议上\n\n"
+                    "各位代表：\n\n现在，我代表市人民政府向大会报告工作。\n", encoding="utf-8")
+    (doc,) = read_documents(SourceFile(path, path.name))
+    assert doc.date == "2014-01-05" and doc.year == 2014

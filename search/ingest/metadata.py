@@ -63,7 +63,8 @@ def _year_of(value: Any) -> int | None:
 
 def _iso_date(value: Any) -> str:
     m = re.search(r"((?:19|20)\d{2})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})", str(value or ""))
-    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+    # int() also reads full-width digits, which `\d` matches ("201４年"): the date comes out ASCII.
+    return f"{int(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
 
 
 def place_in(name: str, province: str = "") -> Place | None:
@@ -193,7 +194,7 @@ def describe(
     dm = DATE_LINE.match(date_line) if date_line else None
     if dm and not manifest.get("date"):
         # The day the report was delivered beats a web page's publication date; only a manifest overrides.
-        meta["date"] = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
+        meta["date"] = _iso_date(f"{dm.group(1)}-{dm.group(2)}-{dm.group(3)}")
     if not meta.get("date"):
         meta.pop("date", None)
     sm = SPEAKER_LINE.match(speaker_line) if speaker_line else None
