@@ -14,7 +14,6 @@ from typing import Any
 from . import places
 from .places import Place, SUFFIX_TIER
 from .repair import SPEAKER_LINE
-from .structure import DATE_LINE
 
 FIELDS = ("title", "year", "date", "speaker", "type", "level", "tier", "province", "city", "county", "url")
 TYPES = ("政府工作报告", "新闻", "评论", "其他")
@@ -59,6 +58,9 @@ _BYLINE_COMMENT = re.compile(r"^(?:中共)?[\u4e00-\u9fff]{2,10}(?:省委|市委
 def _year_of(value: Any) -> int | None:
     m = re.search(r"(?:19|20)\d{2}", str(value)) if value is not None else None
     return int(m.group(0)) if m else None
+
+
+_DATED_TITLE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
 def _iso_date(value: Any) -> str:
@@ -191,10 +193,11 @@ def describe(
     head = body[:3000]
 
     # date and speaker: stated in the report's front lines
-    dm = DATE_LINE.match(date_line) if date_line else None
-    if dm and not manifest.get("date"):
+    if date_line and not manifest.get("date"):
         # The day the report was delivered beats a web page's publication date; only a manifest overrides.
-        meta["date"] = _iso_date(f"{dm.group(1)}-{dm.group(2)}-{dm.group(3)}")
+        meta["date"] = _iso_date(date_line)
+    elif not meta.get("date") and _DATED_TITLE.search(title_line):
+        meta["date"] = _iso_date(_DATED_TITLE.search(title_line).group(0))  # "政府工作报告（2014年1月20日 李纪恒）"
     if not meta.get("date"):
         meta.pop("date", None)
     sm = SPEAKER_LINE.match(speaker_line) if speaker_line else None

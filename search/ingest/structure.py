@@ -13,7 +13,20 @@ from .repair import SPEAKER_LINE, TITLE_LINE, is_title_line
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MD_HEADING = re.compile(r"^(#{1,6})\s*([^#\s].*?)\s*#*$")
 _YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
-DATE_LINE = re.compile(r"^[（(]?\s*(?:——|──|--|—|-)?\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*在(.{2,60}?)上(?:[)）])?$")
+# The line under the title that says when and where the report was delivered, in the shapes the
+# sources use (matched on the line with its whitespace removed):
+#   ——2024年1月22日在常州市第十七届人民代表大会第三次会议上      （2005年1月19日）
+#   2010年1月16日沈阳市第十四届人民代表大会第三次会议通过        （2010年1月22日 秦光荣）
+#   ——2021年2月6日在大连市第十六届人民代表大会第四次会议上市长陈绍旺
+#   在四川省第十一届人民代表大会第三次会议上（2010年1月26日）
+_DASHES = r"(?:——|――|──|--|—|―|─|-|－)*"
+_FULL_DATE = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
+DATE_LINE = re.compile(
+    rf"^[（(]?{_DASHES}{_FULL_DATE}"
+    r"(?:在?[^。；！？]{2,60}?(?:人民代表大会|会议)[^。；！？（）()]{0,20})?"
+    r"[\u4e00-\u9fff·]{0,12}[)）]?$"
+    rf"|^在[^。；！？]{{2,60}}?(?:会议|大会)上?[（(]{_FULL_DATE}[)）]$"
+)
 # heading markers and their levels: 一、 → 1, （一） → 2, 1. / 1、 → 3, （1） → 4
 _LEVELS = (
     (re.compile(r"^[一二三四五六七八九十]{1,3}、"), 1),
@@ -92,8 +105,10 @@ def take_front(blocks: list[Block]) -> Report:
         compact = text.replace(" ", "").replace("\u3000", "")
         if not report.title and is_title(text):
             report.title = compact if not _YEAR_TITLE.match(compact) else re.sub(r"\s+", "", text)
-        elif not report.date_line and DATE_LINE.match(compact):
-            report.date_line = compact
+        elif not report.date_line and DATE_LINE.match(re.sub(r"\s+", "", compact)):
+            report.date_line = re.sub(r"\s+", "", compact)
+        elif compact.startswith("原标题："):
+            pass  # a news site's "original title" line: front matter, not body
         elif not report.speaker_line and SPEAKER_LINE.match(text):
             report.speaker_line = text
         else:

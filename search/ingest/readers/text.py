@@ -44,6 +44,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     return meta, text[match.end():], ""
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
 def read(path: Path) -> list[RawDocument]:
     """Read one text or Markdown file into a single raw document."""
     text = decode(Path(path).read_bytes())
@@ -52,5 +55,9 @@ def read(path: Path) -> list[RawDocument]:
     if note:
         meta["note"] = note
     markdown = Path(path).suffix.lower() in (".md", ".markdown")
+    if markdown:
+        # HTML comments are not shown by Markdown; lawtext keeps photo captions and wire datelines
+        # in them ("<!-- 新华社北京3月15日电 -->"), which must not become a title or a paragraph.
+        body = _HTML_COMMENT.sub("", body)
     # Text saved from a web page carries the page's clutter (打印, 关闭, 【字号：大 中 小】 …) too.
     return [RawDocument(text=clean_furniture(body), meta=meta, layout="markdown" if markdown else "plain")]
