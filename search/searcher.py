@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
+from typing import Generic, TypeVar
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,38 @@ from .substring import SubstringIndex
 MAX_PER_PAGE = 100
 _CACHE_SIZE = 256
 _SHORTLIST = 40  # rows of the numpy BM25 ranking that Whoosh's BM25F re-orders
+_RESULTS_SIZE = 128  # whole answers kept per generation (~20 kB each)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class IndexUnavailable(Exception):
@@ -98,8 +131,8 @@ class _Generation:
         self.doc_code = {d["doc_id"]: i for i, d in enumerate(self.docs)}
         self.norm_titles = [normalize(d.get("title") or "") for d in self.docs]
         self._load_arrays()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache: _Lru[str, np.ndarray] = _Lru(_CACHE_SIZE)  # substring → rows
+        self.results: _Lru[tuple, SearchResult] = _Lru(_RESULTS_SIZE)  # a shared link opened again
         if self.n:
             self._warm_up()
 
@@ -170,16 +203,9 @@ class _Generation:
     # -- matching ---------------------------------------------------------------------------------
     def substring(self, text: str) -> np.ndarray:
         """Sorted rows whose normalized text contains `text` (normalized); recent answers cached."""
-        with self._cache_lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        rows = self.substrings.find(text)
-        with self._cache_lock:
-            self._cache[text] = rows
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+        rows = self._cache.get(text)
+        if rows is None:
+            rows = self._cache.put(text, self.substrings.find(text))
         return rows
 
     def mask(self, rows: np.ndarray) -> np.ndarray:
@@ -312,6 +338,12 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+def _request_key(request: SearchRequest) -> tuple:
+    # Values of one facet combine with OR: their order does not change the answer.
+    filters = tuple(sorted((name, tuple(sorted(set(values)))) for name, values in request.filters.items() if values))
+    return (request.q, filters, request.sort, request.page, request.per_page, request.highlight)
+
+
 def _source_key(source: str) -> tuple[str, int]:
     """Sort "file#2" before "file#10"."""
     path, _, part = source.partition("#")
@@ -379,6 +411,10 @@ class Searcher:
         if not 1 <= request.per_page <= MAX_PER_PAGE:
             raise InvalidRequest("per_page", f"每页条数必须在 1 到 {MAX_PER_PAGE} 之间")
         gen = self._generation()
+        key = _request_key(request)
+        cached = gen.results.get(key)
+        if cached is not None:
+            return dataclasses.replace(cached, request=request, elapsed_ms=(time.perf_counter() - started) * 1000)
         parsed = parse_query(request.q)
         text_mask = gen.evaluate(parsed.root)
         facet_masks = {
@@ -411,7 +447,7 @@ class Searcher:
             messages=parsed.messages,
         )
         elapsed = (time.perf_counter() - started) * 1000
-        return SearchResult(request, total, documents, hits, facets, info, elapsed)
+        return gen.results.put(key, SearchResult(request, total, documents, hits, facets, info, elapsed))
 
     def iter_hits(self, request: SearchRequest) -> Iterator[Hit]:
         """Every hit of a request, unhighlighted, in document order (newest/oldest when asked), streamed."""
