@@ -17,8 +17,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
-from typing import Generic, TypeVar
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 from whoosh import query as wq

@@ -14,6 +14,7 @@ from typing import Any
 from . import places
 from .places import Place, SUFFIX_TIER
 from .repair import SPEAKER_LINE
+from .structure import FULL_DATE
 
 FIELDS = ("title", "year", "date", "speaker", "type", "level", "tier", "province", "city", "county", "url")
 TYPES = ("政府工作报告", "新闻", "评论", "其他")
@@ -58,9 +59,6 @@ _BYLINE_COMMENT = re.compile(r"^(?:中共)?[\u4e00-\u9fff]{2,10}(?:省委|市委
 def _year_of(value: Any) -> int | None:
     m = re.search(r"(?:19|20)\d{2}", str(value)) if value is not None else None
     return int(m.group(0)) if m else None
-
-
-_DATED_TITLE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
 def _iso_date(value: Any) -> str:
@@ -196,8 +194,8 @@ def describe(
     if date_line and not manifest.get("date"):
         # The day the report was delivered beats a web page's publication date; only a manifest overrides.
         meta["date"] = _iso_date(date_line)
-    elif not meta.get("date") and _DATED_TITLE.search(title_line):
-        meta["date"] = _iso_date(_DATED_TITLE.search(title_line).group(0))  # "政府工作报告（2014年1月20日 李纪恒）"
+    elif not meta.get("date") and (dated := FULL_DATE.search(re.sub(r"\s+", "", title_line))):
+        meta["date"] = _iso_date(dated.group(0))  # "政府工作报告（2014年1月20日 李纪恒）"
     if not meta.get("date"):
         meta.pop("date", None)
     sm = SPEAKER_LINE.match(speaker_line) if speaker_line else None

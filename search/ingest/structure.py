@@ -21,6 +21,7 @@ _YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
 #   在四川省第十一届人民代表大会第三次会议上（2010年1月26日）
 _DASHES = r"(?:——|――|──|--|—|―|─|-|－)*"
 _FULL_DATE = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
+FULL_DATE = re.compile(_FULL_DATE)
 DATE_LINE = re.compile(
     rf"^[（(]?{_DASHES}{_FULL_DATE}"
     r"(?:在?[^。；！？]{2,60}?(?:人民代表大会|会议)[^。；！？（）()]{0,20})?"
@@ -105,8 +106,8 @@ def take_front(blocks: list[Block]) -> Report:
         compact = text.replace(" ", "").replace("\u3000", "")
         if not report.title and is_title(text):
             report.title = compact if not _YEAR_TITLE.match(compact) else re.sub(r"\s+", "", text)
-        elif not report.date_line and DATE_LINE.match(re.sub(r"\s+", "", compact)):
-            report.date_line = re.sub(r"\s+", "", compact)
+        elif not report.date_line and DATE_LINE.match(bare := re.sub(r"\s+", "", compact)):
+            report.date_line = bare
         elif compact.startswith("原标题："):
             pass  # a news site's "original title" line: front matter, not body
         elif not report.speaker_line and SPEAKER_LINE.match(text):
