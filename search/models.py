@@ -1,48 +1,48 @@
 """Plain data passed between the layers: documents in, requests and results out.
 
-Nothing here knows about Whoosh or Flask, so a second backend can produce the same objects.
+Nothing here knows about an engine or about Flask, so every backend produces the same objects and
+every front end (web, CLI) reads them. Words used throughout (see also the package docstring):
+
+- *document*: one report (or other text) with its metadata;
+- *paragraph*: a unit of text a reader sees in a document — its title, a front line (delivery line,
+  speaker), a heading, a body paragraph, a table row or a note. Every paragraph is searchable;
+- *row*: a paragraph's number inside one index generation (never shown, never in a URL);
+- *generation*: one built index (folder or cluster state); rows are only meaningful inside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-# The facets every result carries counts for, in display order.
-FACETS: tuple[str, ...] = ("province", "level", "tier", "year", "type")
-
-SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+# What a paragraph is, in reading order of a typical report.
+KINDS: tuple[str, ...] = ("title", "front", "heading", "paragraph", "row", "note")
+# Cells of a table row are joined with this separator, so a phrase never runs from one cell into the next.
+CELL_SEPARATOR = " │ "
 
 
 @dataclass
 class Paragraph:
-    """One body paragraph of a document, the unit of the index."""
+    """One unit of text of a document, the unit of the index."""
 
-    id: str
+    id: str  # stable: derived from the document id and the normalized text
     doc_id: str
-    ordinal: int  # position among the document's body paragraphs, from 0
+    ordinal: int  # position in the document's reading order, from 0 (the title)
     text: str  # as it reads in the document (repaired, not normalized)
-    section: tuple[str, ...] = ()  # headings above it, outermost first
-
-
-@dataclass
-class Heading:
-    """A heading line; kept so the document page can show the structure."""
-
-    text: str
-    level: int  # 1 = 一、, 2 = （一）, 3 = 1. ...
-    before: int  # ordinal of the first paragraph that follows it
+    section: tuple[str, ...] = ()  # headings above it, outermost first (a heading's own text is not included)
+    kind: str = "paragraph"  # one of KINDS
+    level: int = 0  # heading level: 1 = 一、, 2 = （一）, 3 = 1. …; 0 for other kinds
 
 
 @dataclass
 class Document:
-    """One report (or other text) with its metadata and paragraphs."""
+    """One report (or other text) with its metadata and, when asked for, its paragraphs."""
 
     doc_id: str
     source: str  # path relative to the indexed folder, with "#k" for the k-th report of a file
     title: str = ""
-    year: int | None = None
-    date: str = ""  # ISO yyyy-mm-dd where stated
+    year: int | None = None  # the year whose work the report plans, in which it is delivered
+    date: str = ""  # ISO yyyy-mm-dd of delivery where stated
     speaker: str = ""
     type: str = ""  # 政府工作报告, 新闻, 评论, 其他
     level: str = ""  # 国务院, 省, 自治区, 直辖市, 市, 区, 县, 旗, 镇, 乡, 街道 ...
@@ -52,69 +52,119 @@ class Document:
     county: str = ""
     url: str = ""  # where the text was published, if known
     paragraphs: list[Paragraph] = field(default_factory=list)
-    headings: list[Heading] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what ingest noticed: metadata conflicts, repairs (Chinese)
 
     def metadata(self) -> dict[str, Any]:
-        """The document's fields without its paragraphs and headings."""
+        """The document's fields without its paragraphs."""
         data = asdict(self)
         data.pop("paragraphs")
-        data.pop("headings")
         return data
+
+    def without_paragraphs(self) -> "Document":
+        """A copy with metadata only."""
+        return replace(self, paragraphs=[])
+
+    @classmethod
+    def from_metadata(cls, data: dict[str, Any]) -> "Document":
+        """A document from a metadata dict (unknown keys ignored)."""
+        names = {f.name for f in fields(cls)} - {"paragraphs"}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass
 class SkippedFile:
-    """A file that could not be read, with the reason, reported instead of indexed."""
+    """A file (or report) not indexed, with the reason, reported instead of indexed."""
 
     path: str
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchRequest:
-    """What the user asked for; built by the CLI or the web layer after validation."""
+    """What the user asked for, validated; frozen and hashable, so it is its own cache key.
+
+    `filters` holds (facet, values) pairs as the user gave them ("江苏" is fine: the service resolves
+    it to "江苏省"); values of one facet combine with OR, facets with AND. `doc` restricts the search
+    to one document.
+    """
 
     q: str = ""
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet → allowed values (OR)
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    mode: str = "exact"  # exact: each unquoted run is a phrase; words: all of its jieba words, anywhere
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
-    highlight: bool = True
+    doc: str = ""
+
+    @classmethod
+    def make(cls, q: str = "", filters: dict[str, Any] | None = None, **kw: Any) -> "SearchRequest":
+        """A request from a plain dict of filters (a value may be a string or a sequence of strings)."""
+        pairs = []
+        for name, values in (filters or {}).items():
+            vals = (values,) if isinstance(values, str) else tuple(values)
+            if vals:
+                pairs.append((name, vals))
+        return cls(q=q, filters=tuple(pairs), **kw)
+
+    def filter_dict(self) -> dict[str, tuple[str, ...]]:
+        """Filters as a dict."""
+        return dict(self.filters)
 
 
 @dataclass
 class Hit:
-    """One matching paragraph with its document's metadata and the highlighted text."""
+    """One matching paragraph with its document's metadata and where the query matched (no HTML)."""
 
     id: str
     doc_id: str
-    title: str
-    province: str
-    city: str
-    level: str
-    tier: str
-    year: int | None
-    type: str
-    section: str
-    source: str
+    ordinal: int
+    kind: str
+    level: int
     text: str
-    highlight: str
-    url: str
-    ordinal: int = 0
-    score: float = 0.0
+    section: tuple[str, ...]
+    spans: list[tuple[int, int]]  # [start, end) character ranges of `text` to mark
+    document: Document  # metadata only
+    score: int | None = None  # relevance: query characters matched in this paragraph (see backends.base)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return asdict(self)
+        data = asdict(self)
+        data["section"] = list(self.section)
+        data["spans"] = [list(s) for s in self.spans]
+        data["document"] = self.document.metadata()
+        return data
 
 
 @dataclass
 class FacetValue:
-    """A value of a facet with its count under the current query and the other filters."""
+    """A value of a facet with its counts under the query and the other filters."""
 
     value: str
-    count: int
+    count: int  # paragraphs
+    documents: int  # reports
     selected: bool = False
+    known: bool = True  # False: selected by the user but not a value of this index
+
+
+@dataclass
+class Suggestion:
+    """Something to try instead, with what it would find."""
+
+    kind: str  # words (the looser mode), part (the longest part that occurs), spelling (did you mean)
+    q: str  # the query to run
+    mode: str  # the mode to run it in
+    count: int  # paragraphs it finds under the same filters
+    text: str = ""  # what to show (the corrected or shortened phrase)
+
+
+@dataclass
+class TermInfo:
+    """How one search term was read."""
+
+    text: str  # normalized
+    exact: bool  # matched as one string (True) or by its jieba words (False)
+    words: list[str] = field(default_factory=list)  # jieba words, for words mode and for the explanation
+    quoted: bool = False  # the user put it in quotes
 
 
 @dataclass
@@ -122,11 +172,15 @@ class QueryInfo:
     """How the query string was read, for the user to see."""
 
     text: str  # the normalized query
-    terms: list[str] = field(default_factory=list)  # positive search terms, normalized
-    phrases: list[str] = field(default_factory=list)  # terms that ran as exact phrases
-    segmentation: list[list[str]] = field(default_factory=list)  # jieba words per term
+    mode: str = "exact"
+    terms: list[TermInfo] = field(default_factory=list)  # positive terms
+    excluded: list[str] = field(default_factory=list)  # NOT terms
+    operators: list[str] = field(default_factory=list)  # boolean operators used (AND/OR/NOT)
     filters: dict[str, list[str]] = field(default_factory=dict)  # field filters written in the query
-    messages: list[str] = field(default_factory=list)  # what was ignored or repaired, in Chinese
+    messages: list[str] = field(default_factory=list)  # what was ignored, repaired or not found (Chinese)
+    loose: int | None = None  # words mode: paragraphs with all the words but not the exact string
+    loose_documents: int | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
 @dataclass
@@ -134,15 +188,45 @@ class SearchResult:
     """A page of hits, the totals and the facet counts for one request."""
 
     request: SearchRequest
-    total: int
-    documents: int
+    total: int  # paragraphs
+    documents: int  # reports
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     query: QueryInfo
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # resolved facet filters in effect
     elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)  # limits applied, partial answers (Chinese)
 
     @property
     def pages(self) -> int:
         """Number of pages of `request.per_page` hits."""
+        per = max(1, self.request.per_page)
+        return max(1, (self.total + per - 1) // per)
+
+
+@dataclass
+class ReportHit:
+    """A matching report: how many of its paragraphs match, and its best one."""
+
+    document: Document
+    count: int
+    best: Hit
+
+
+@dataclass
+class ReportResult:
+    """Matching reports of a request (the "按报告" view), a page of them, ordered by the request's sort."""
+
+    request: SearchRequest
+    total: int  # reports
+    paragraphs: int
+    reports: list[ReportHit]
+    query: QueryInfo
+    elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of `request.per_page` reports."""
         per = max(1, self.request.per_page)
         return max(1, (self.total + per - 1) // per)
