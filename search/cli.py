@@ -8,14 +8,25 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from html import unescape
 from pathlib import Path
 
+from . import settings
+from .backends.base import IndexUnavailable
+from .fields import FACETS, FIELDS, KIND_LABELS, MODES, SORTS
+from .highlight import marked
 from .indexer import IndexBusy, build_index, default_index_dir
 from .ingest.raw import IngestError
-from .models import SearchRequest, SearchResult
-from .searcher import MAX_PER_PAGE, IndexUnavailable, InvalidRequest, open_index
-from .serialize import result_to_dict
+from .models import ReportResult, SearchRequest, SearchResult
+from .serialize import reports_to_dict, result_to_dict
+from .service import InvalidRequest
+
+# C0/C1 control characters (escape sequences among them) found in indexed text never reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(text: str) -> str:
+    """Text with control characters (terminal escape sequences, bidi overrides) removed."""
+    return _CONTROL.sub("", text)
 
 
 def _positive_int(text: str) -> int:
@@ -35,12 +46,6 @@ def _column(text: str) -> tuple[str, str]:
     return field.strip(), column.strip()
 
 
-def _year(text: str) -> str:
-    if not re.fullmatch(r"\d{4}(-\d{4})?", text.strip()):
-        raise argparse.ArgumentTypeError(f"年份应写作 2024 或 2020-2024：{text!r}")
-    return text.strip()
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-search", description="政府工作报告全文检索")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,16 +59,24 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--column", action="append", default=[], type=_column, metavar="字段=列名",
                        help="CSV/JSONL 的元数据列，如 title=标题、province=省份（可重复）")
     index.add_argument("--quiet", action="store_true", help="不显示进度条")
+    index.add_argument("--keep-duplicates", action="store_true", help="重复的报告也全部索引（用于基准测试）")
+    index.add_argument("--workers", type=_positive_int, default=None, help="读取文件的进程数（默认 2）")
 
     query = sub.add_parser("query", help="检索")
     query.add_argument("query", metavar="QUERY")
     query.add_argument("--index", type=Path, default=None)
-    query.add_argument("--province", action="append", default=[], help="省份（可重复，取并集）")
-    query.add_argument("--level", action="append", default=[], help="级别（可重复，取并集）")
-    query.add_argument("--year", type=_year, default=None, help="年份，如 2024 或 2020-2024")
+    for f in FIELDS:
+        if f.facet or f.name == "county":
+            query.add_argument(f"--{f.name}", action="append", default=[], help=f"{f.label}（可重复，取并集）")
+    query.add_argument("--mode", choices=MODES, default="exact", help="exact：原样精确匹配（默认）；words：分词后各词都出现")
+    query.add_argument("--sort", choices=SORTS, default="relevance")
+    query.add_argument("--reports", action="store_true", help="按报告列出（每份报告的命中段数和最相关的一段）")
     query.add_argument("--page", type=_positive_int, default=1)
     query.add_argument("--per-page", type=_positive_int, default=10)
     query.add_argument("--json", action="store_true", help="输出 JSON")
+
+    sign = sub.add_parser("sign", help="为确信可靠的索引（如从别处复制来的）重新签名")
+    sign.add_argument("--index", type=Path, default=None)
 
     serve = sub.add_parser("serve", help="启动网页界面")
     serve.add_argument("--index", type=Path, default=None)
@@ -81,7 +94,8 @@ def _index(args: argparse.Namespace) -> int:
     try:
         summary = build_index(
             args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None,
-            rebuild=args.rebuild, columns=columns or None,
+            rebuild=args.rebuild, columns=columns or None, keep_duplicates=args.keep_duplicates,
+            workers=args.workers,
         )
     except IngestError as exc:
         print(f"错误：{exc.reason}", file=sys.stderr)
@@ -94,31 +108,34 @@ def _index(args: argparse.Namespace) -> int:
           f"未变 {summary.unchanged}；本次读入 {summary.characters} 字，用时 {summary.seconds:.1f} 秒")
     print(f"索引现有文档 {summary.documents} 篇，段落 {summary.paragraphs} 段")
     if summary.duplicates:
-        print(f"重复的副本 {len(summary.duplicates)} 份，未再索引：")
+        print(f"重复的副本 {len(summary.duplicates)} 份，只保留一份：")
         for item in summary.duplicates:
-            print(f"  {item.path}：{item.reason}")
+            print(_safe(f"  未索引 {item.dropped}（保留 {item.kept}）：{item.reason}"))
+    if summary.conflicts:
+        print(f"元数据与正文不符并已按正文处理 {len(summary.conflicts)} 处：")
+        for item in summary.conflicts:
+            print(_safe(f"  {item.path}：{item.reason}"))
+    if summary.short_paragraphs:
+        common = "、".join(f"“{t}”×{n}" for t, n in summary.short_examples[:8])
+        print(_safe(f"少于 8 个字的段落 {summary.short_paragraphs} 段（最常见：{common}）"))
     if summary.skipped:
         print(f"跳过 {len(summary.skipped)} 个文件：")
         for item in summary.skipped:
-            print(f"  {item.path}：{item.reason}")
+            print(_safe(f"  {item.path}：{item.reason}"))
     return 0
 
 
 def _query(args: argparse.Namespace) -> int:
-    filters: dict[str, tuple[str, ...]] = {}
-    if args.province:
-        filters["province"] = tuple(args.province)
-    if args.level:
-        filters["level"] = tuple(args.level)
-    q = args.query
-    if args.year:
-        q = f"{q} year:{args.year}"
-    if args.per_page > MAX_PER_PAGE:
-        print(f"错误：--per-page 不能超过 {MAX_PER_PAGE}", file=sys.stderr)
+    filters = {f.name: tuple(getattr(args, f.name)) for f in FIELDS if getattr(args, f.name, None)}
+    if args.per_page > settings.get("max_per_page"):
+        print(f"错误：--per-page 不能超过 {settings.get('max_per_page')}", file=sys.stderr)
         return 2
+    request = SearchRequest.make(
+        q=args.query, filters=filters, mode=args.mode, sort=args.sort, page=args.page, per_page=args.per_page,
+    )
     try:
-        searcher = open_index(args.index or default_index_dir())
-        result = searcher.search(SearchRequest(q=q, filters=filters, page=args.page, per_page=args.per_page))
+        searcher = search_open(args.index or default_index_dir())
+        result = searcher.reports(request) if args.reports else searcher.search(request)
     except IndexUnavailable as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -126,30 +143,82 @@ def _query(args: argparse.Namespace) -> int:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
     if args.json:
-        json.dump(result_to_dict(result), sys.stdout, ensure_ascii=False, indent=1)
+        data = reports_to_dict(result) if args.reports else result_to_dict(result)
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
         print()
+    elif args.reports:
+        _print_reports(result, color=sys.stdout.isatty())
     else:
         _print_result(result, color=sys.stdout.isatty())
     return 0
 
 
-def _print_result(result: SearchResult, color: bool) -> None:
-    open_mark, close_mark = ("\033[1;33m", "\033[0m") if color else ("【", "】")
+def search_open(location: Path):  # noqa: ANN201 - a Searcher
+    """Open an index (kept apart so the CLI's imports stay light)."""
+    from . import open_index
+
+    return open_index(location)
+
+
+def _marks(color: bool) -> tuple[str, str]:
+    return ("\033[1;33m", "\033[0m") if color else ("【", "】")
+
+
+def _place(doc) -> str:  # noqa: ANN001 - a Document
+    return " ".join(dict.fromkeys(x for x in (doc.province, doc.city, doc.county) if x)) or doc.level
+
+
+def _print_info(result: SearchResult | ReportResult) -> None:
     info = result.query
-    print(f"共 {result.total} 段（{result.documents} 篇文档），第 {result.request.page}/{result.pages} 页"
-          f"，{result.elapsed_ms:.0f} 毫秒")
     if info.terms:
-        words = "；".join(" / ".join(seg) for seg in info.segmentation)
-        print(f"检索词：{'、'.join(info.terms)}（精确短语：{'、'.join(info.phrases) or '无'}；分词：{words}）")
+        how = "；".join(
+            f"“{t.text}”{'（原样）' if t.exact else '（分词：' + ' / '.join(t.words) + '）'}" for t in info.terms
+        )
+        print(_safe(f"检索词：{how}"))
+    if info.loose:
+        print(f"另有 {info.loose} 段含全部分词但不含原样字符串（--mode words 可查看）")
+    for suggestion in info.suggestions:
+        print(_safe(f"建议：{suggestion.text}（{suggestion.count} 段）"))
     for message in info.messages:
-        print(f"提示：{message}")
+        print(_safe(f"提示：{message}"))
+
+
+def _print_result(result: SearchResult, color: bool) -> None:
+    open_mark, close_mark = _marks(color)
+    print(f"共 {result.total} 段，来自 {result.documents} 份报告，第 {result.request.page}/{result.pages} 页"
+          f"，{result.elapsed_ms:.0f} 毫秒")
+    _print_info(result)
     for i, hit in enumerate(result.hits, (result.request.page - 1) * result.request.per_page + 1):
-        place = " ".join(x for x in (hit.province, hit.city, hit.level) if x)
-        print(f"\n{i}. {hit.title}（{place}，{hit.year or '年份不详'}）{hit.url}")
+        doc = hit.document
+        kind = "" if hit.kind == "paragraph" else f"［{KIND_LABELS.get(hit.kind, hit.kind)}］"
+        print(_safe(f"\n{i}. {doc.title}（{_place(doc)}，{doc.year or '年份不详'}）/p/{hit.id}"))
         if hit.section:
-            print(f"   {hit.section}")
-        text = re.sub(r"</?mark>", lambda m: close_mark if m.group(0) == "</mark>" else open_mark, hit.highlight)
-        print(f"   {unescape(text)}")
+            print(_safe(f"   {' › '.join(hit.section)}"))
+        print("   " + kind + marked(_safe(hit.text), hit.spans, open_mark, close_mark))
+
+
+def _print_reports(result: ReportResult, color: bool) -> None:
+    open_mark, close_mark = _marks(color)
+    print(f"共 {result.total} 份报告，{result.paragraphs} 段，第 {result.request.page}/{result.pages} 页")
+    _print_info(result)
+    for i, report in enumerate(result.reports, (result.request.page - 1) * result.request.per_page + 1):
+        doc = report.document
+        print(_safe(f"\n{i}. {doc.title}（{_place(doc)}，{doc.year or '年份不详'}）{report.count} 段 /doc/{doc.doc_id}"))
+        print("   " + marked(_safe(report.best.text), report.best.spans, open_mark, close_mark))
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from .backends.embedded import generation, signing
+    from .backends.embedded.doctable import WHOOSH_DIR
+
+    index_dir = args.index or default_index_dir()
+    path = generation.current_generation(index_dir)
+    if path is None:
+        print(f"错误：{index_dir} 中没有建好的索引", file=sys.stderr)
+        return 2
+    signing.sign(path, WHOOSH_DIR)
+    print(f"已用本机密钥（{signing.key_path()}）为 {path} 签名")
+    return 0
 
 
 def _is_loopback(host: str) -> bool:
@@ -182,5 +251,5 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `report-search` console script."""
     args = _parser().parse_args(argv)
-    handler = {"index": _index, "query": _query, "serve": _serve}[args.command]
+    handler = {"index": _index, "query": _query, "serve": _serve, "sign": _sign}[args.command]
     return handler(args)

@@ -1,33 +1,23 @@
-"""Highlighting: find the query's strings in the normalized text, mark the source text, escape the rest."""
+"""Where a query matches a paragraph, as character ranges of the text the reader sees (no HTML here).
+
+The query's strings are found in the paragraph's *normalized* text (the text matching is defined
+on) and mapped back to the source characters, so "高質量發展" marks 高质量发展 and a match never
+ends inside a character. The web layer turns ranges into <mark>, the command line into colour.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 
 from .normalize import normalize_with_offsets
-from .query import Term
 
 
-def needles(terms: Iterable[Term]) -> list[str]:
-    """The strings to mark for a query's positive terms, longest first.
-
-    An exact phrase is marked whole. An unquoted term is marked where it occurs whole and, since it
-    matches by its jieba words, where those words occur; single characters split off a longer term
-    are left unmarked so a hit is not sprinkled with stray characters.
-    """
-    out: list[str] = []
-    for term in terms:
-        out.append(term.text)
-        if not term.exact:
-            out.extend(w for w in term.words if len(w) > 1 or len(term.text) == 1)
-    return sorted(set(filter(None, out)), key=len, reverse=True)
-
-
-def spans(normalized: str, strings: Iterable[str]) -> list[tuple[int, int]]:
-    """Merged [start, end) spans of every occurrence of the strings in `normalized`."""
+def find_all(normalized: str, strings: Iterable[str]) -> list[tuple[int, int]]:
+    """Merged [start, end) ranges of every occurrence of the strings in `normalized`."""
     found: list[tuple[int, int]] = []
     for needle in strings:
+        if not needle:
+            continue
         start = normalized.find(needle)
         while start != -1:
             found.append((start, start + len(needle)))
@@ -43,23 +33,30 @@ def spans(normalized: str, strings: Iterable[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def highlight(text: str, strings: Iterable[str]) -> str:
-    """HTML-escaped `text` with <mark> around every occurrence of the (normalized) strings."""
-    strings = list(strings)
-    if not strings:
-        return escape(text)
+def spans(text: str, strings: Iterable[str]) -> list[tuple[int, int]]:
+    """[start, end) ranges of `text` (as written) where the normalized strings occur, merged, in order."""
+    strings = [s for s in strings if s]
+    if not strings or not text:
+        return []
     normalized, origin = normalize_with_offsets(text)
-    marked = spans(normalized, strings)
-    if not marked:
-        return escape(text)
+    out: list[tuple[int, int]] = []
+    for start, end in find_all(normalized, strings):
+        src_start, src_end = origin[start], origin[end - 1] + 1
+        if out and src_start < out[-1][1]:  # two ranges meeting inside one expanded source character
+            out[-1] = (out[-1][0], max(out[-1][1], src_end))
+        else:
+            out.append((src_start, src_end))
+    return out
+
+
+def marked(text: str, ranges: Iterable[tuple[int, int]], open_mark: str, close_mark: str,
+           escape=lambda s: s) -> str:
+    """`text` with the ranges wrapped in marks and everything else passed through `escape`."""
     parts: list[str] = []
     cursor = 0
-    for start, end in marked:
-        src_start, src_end = origin[start], origin[end - 1] + 1
-        if src_start < cursor:  # two spans meeting inside one expanded source character
-            src_start = cursor
-        parts.append(escape(text[cursor:src_start]))
-        parts.append("<mark>" + escape(text[src_start:src_end]) + "</mark>")
-        cursor = src_end
+    for start, end in ranges:
+        parts.append(escape(text[cursor:start]))
+        parts.append(open_mark + escape(text[start:end]) + close_mark)
+        cursor = end
     parts.append(escape(text[cursor:]))
     return "".join(parts)

@@ -124,7 +124,6 @@ class Hit:
     section: tuple[str, ...]
     spans: list[tuple[int, int]]  # [start, end) character ranges of `text` to mark
     document: Document  # metadata only
-    score: int | None = None  # relevance: query characters matched in this paragraph (see backends.base)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -133,6 +132,18 @@ class Hit:
         data["spans"] = [list(s) for s in self.spans]
         data["document"] = self.document.metadata()
         return data
+
+
+@dataclass
+class FilterValue:
+    """A filter the user asked for (URL parameter or typed in the box) and what it selects in this index."""
+
+    field: str
+    raw: str  # as given: "江苏", "2015-2020"
+    values: tuple[str, ...]  # stored values it selects ("江苏省"); empty when nothing matches
+    label: str  # how to show it: "江苏省", "2015–2020年"
+    typed: bool = False  # written in the query box
+    known: bool = True  # False: no report of this index has such a value
 
 
 @dataclass
@@ -193,7 +204,7 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     query: QueryInfo
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # resolved facet filters in effect
+    filters: list[FilterValue] = field(default_factory=list)  # every filter in effect, as resolved
     elapsed_ms: float = 0.0
     notes: list[str] = field(default_factory=list)  # limits applied, partial answers (Chinese)
 
@@ -202,6 +213,16 @@ class SearchResult:
         """Number of pages of `request.per_page` hits."""
         per = max(1, self.request.per_page)
         return max(1, (self.total + per - 1) // per)
+
+
+@dataclass
+class DocumentView:
+    """A whole document, with where a query matches in it (for the document page)."""
+
+    document: Document  # with its paragraphs
+    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # paragraph id → ranges to mark
+    matches: list[str] = field(default_factory=list)  # ids of matching paragraphs, in reading order
+    query: QueryInfo | None = None
 
 
 @dataclass
@@ -222,6 +243,7 @@ class ReportResult:
     paragraphs: int
     reports: list[ReportHit]
     query: QueryInfo
+    filters: list[FilterValue] = field(default_factory=list)
     elapsed_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -230,3 +252,35 @@ class ReportResult:
         """Number of pages of `request.per_page` reports."""
         per = max(1, self.request.per_page)
         return max(1, (self.total + per - 1) // per)
+
+
+@dataclass
+class Duplicate:
+    """A report not indexed (or removed) because another copy of it is kept."""
+
+    dropped: str  # source of the copy left out
+    kept: str  # source of the copy indexed
+    reason: str
+
+
+@dataclass
+class IndexSummary:
+    """What an index run did, for the closing summary (CLI) and the status page."""
+
+    index_dir: str
+    generation: str = ""
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    documents: int = 0  # documents in the index after the run
+    paragraphs: int = 0
+    characters: int = 0  # characters read in this run
+    seconds: float = 0.0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    conflicts: list[SkippedFile] = field(default_factory=list)  # (source, what ingest noticed) per report
+    short_paragraphs: int = 0  # paragraphs under 8 characters left in the reports read this run
+    short_examples: list[tuple[str, int]] = field(default_factory=list)  # the most common, with counts
+    segments: int = 0

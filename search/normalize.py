@@ -1,8 +1,9 @@
 """The one text normalization applied to indexed text and to queries alike.
 
 Steps, in order: NFKC (full-width → half-width), Latin case folded, control and format characters
-dropped, whitespace dropped unless it stands between two Latin letters or digits (then one space),
-traditional → simplified characters. Because the exact-phrase promise is "the normalized paragraph
+dropped, quotation marks folded (“ ” 「 」 ＂ → ", ‘ ’ 『 』 ＇ → ': a pasted “十四五” finds text typed
+with straight quotes and the reverse), whitespace dropped unless it stands between two Latin letters
+or digits (then one space), traditional → simplified characters. Because the exact-phrase promise is "the normalized paragraph
 contains the normalized query", this module is the single definition of "normalized".
 """
 
@@ -15,6 +16,8 @@ from functools import lru_cache
 import opencc
 
 _IRREGULAR: set[str] = set()  # characters that normalize to no character or to several
+# Quotation marks differ between sources only in typography; one form each keeps phrases with quotes exact.
+QUOTES = {c: '"' for c in "“”„‟″〃「」〝〞"} | {c: "'" for c in "‘’‚‛′『』"}
 _LATIN_OR_DIGIT = re.compile(r"[0-9a-z\u00c0-\u024f]")
 _SPACES = re.compile(r" +")
 
@@ -30,6 +33,7 @@ class _CharTable(dict):
             value = ""  # zero-width spaces, BOMs, soft hyphens, stray controls carry no text
         else:
             value = unicodedata.normalize("NFKC", char).lower()
+            value = QUOTES.get(value, value)
             if any(c.isspace() for c in value):  # e.g. NFKC of U+00A8 gives " \u0308"
                 value = "".join(c for c in value if not c.isspace())
             if not value.isascii():

@@ -6,43 +6,69 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from .models import Document, SearchResult
+from .models import DocumentView, FacetValue, ReportResult, SearchResult
+
+
+def _facets(facets: dict[str, list[FacetValue]], facet_url: Callable[[str, str], str] | None) -> dict:
+    return {
+        name: [
+            {**asdict(fv), "url": facet_url(name, fv.value) if facet_url else None}
+            for fv in values
+        ]
+        for name, values in facets.items()
+    }
 
 
 def result_to_dict(result: SearchResult, facet_url: Callable[[str, str], str] | None = None) -> dict[str, Any]:
-    """{"query", "total", "documents", "page", "per_page", "hits", "facets"}; facet values get a toggle URL."""
-    facets = {
-        name: [
-            {
-                "value": fv.value,
-                "count": fv.count,
-                "selected": fv.selected,
-                "url": facet_url(name, fv.value) if facet_url else None,
-            }
-            for fv in values
-        ]
-        for name, values in result.facets.items()
-    }
+    """A search result: totals (paragraphs and reports), hits with spans, facets, filters, interpretation."""
+    request = result.request
     return {
-        "query": result.request.q,
+        "query": request.q,
+        "mode": request.mode,
         "total": result.total,
         "documents": result.documents,
-        "page": result.request.page,
-        "per_page": result.request.per_page,
-        "sort": result.request.sort,
-        "filters": {k: list(v) for k, v in result.request.filters.items() if v},
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": result.pages,
+        "sort": request.sort,
+        "filters": [asdict(f) for f in result.filters],
         "hits": [hit.to_dict() for hit in result.hits],
-        "facets": facets,
+        "facets": _facets(result.facets, facet_url),
+        "interpretation": asdict(result.query),
+        "notes": result.notes,
+        "elapsed_ms": round(result.elapsed_ms, 1),
+    }
+
+
+def reports_to_dict(result: ReportResult) -> dict[str, Any]:
+    """The matching reports of a request, each with its count and best paragraph."""
+    request = result.request
+    return {
+        "query": request.q,
+        "mode": request.mode,
+        "total": result.total,
+        "paragraphs": result.paragraphs,
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": result.pages,
+        "sort": request.sort,
+        "filters": [asdict(f) for f in result.filters],
+        "reports": [
+            {"document": r.document.metadata(), "count": r.count, "best": r.best.to_dict()} for r in result.reports
+        ],
         "interpretation": asdict(result.query),
         "elapsed_ms": round(result.elapsed_ms, 1),
     }
 
 
-def document_to_dict(doc: Document) -> dict[str, Any]:
-    """A document's metadata, headings and paragraphs (each with its permalink)."""
-    data = doc.metadata()
-    data["headings"] = [asdict(h) for h in doc.headings]
+def document_to_dict(view: DocumentView) -> dict[str, Any]:
+    """A document's metadata and paragraphs (each with its permalink path and the ranges to mark)."""
+    data = view.document.metadata()
     data["paragraphs"] = [
-        {**asdict(p), "section": " › ".join(p.section), "url": f"/p/{p.id}"} for p in doc.paragraphs
+        {**asdict(p), "section": list(p.section), "url": f"/p/{p.id}", "spans": [list(s) for s in view.spans.get(p.id, [])]}
+        for p in view.document.paragraphs
     ]
+    data["matches"] = view.matches
+    if view.query is not None:
+        data["interpretation"] = asdict(view.query)
     return data

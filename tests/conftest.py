@@ -1,7 +1,8 @@
-"""Shared fixtures: real indexes built from real files into temporary folders."""
+"""Shared fixtures: real indexes built from real files into temporary folders, and the oracle."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,22 @@ SEEDS = SHARED / "seeds"
 LAWTEXT = SHARED / "lawtext"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A signing key of the test session's own, so tests never touch the user's key."""
+    path = tmp_path_factory.mktemp("key") / "index.key"
+    os.environ["REPORT_SEARCH_KEY_FILE"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_index(tmp_path_factory: pytest.TempPathFactory, signing_key: Path) -> Path:
     """An index of the bundled sample corpus (the five seed files), built once per test session."""
     from search import build_index
 
     folder = tmp_path_factory.mktemp("sample-index")
-    manifest = SAMPLE_MANIFEST if SAMPLE_MANIFEST.exists() else None
-    summary = build_index([SAMPLE], folder, manifest=manifest, progress=False)
-    assert summary.documents >= 30 and not summary.skipped, summary
+    summary = build_index([SAMPLE], folder, manifest=SAMPLE_MANIFEST, progress=False)
+    assert summary.documents == 30 and not summary.skipped, summary
     return folder
 
 
@@ -35,12 +43,19 @@ def searcher(sample_index: Path):
 
 
 @pytest.fixture(scope="session")
+def oracle():
+    """Brute-force answers over the sample corpus, read from the files (never from an index)."""
+    from .oracle import Oracle, read_corpus
+
+    return Oracle(read_corpus([SAMPLE], SAMPLE_MANIFEST))
+
+
+@pytest.fixture(scope="session")
 def web_app(sample_index: Path):
     """The Flask app over the sample index (opened once per session)."""
     from web import create_app
 
-    app = create_app({"INDEX_DIR": str(sample_index), "TESTING": True})
-    return app
+    return create_app({"INDEX_DIR": str(sample_index), "TESTING": True})
 
 
 @pytest.fixture()

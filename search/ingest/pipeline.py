@@ -118,8 +118,10 @@ def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None) 
             anonymized_title=anonymized,
         )
         doc_id = structure.doc_id_for(source)
-        paragraphs, headings = structure.build(doc_id, report.blocks)
-        if not paragraphs:
+        front = [("title", meta["title"] or report.title or src.rel)]
+        front += [("front", line) for line in report.front if line != report.title]
+        paragraphs = structure.build(doc_id, report.blocks, front)
+        if len(paragraphs) <= len(front):
             continue
-        out.append(Document(doc_id=doc_id, source=source, paragraphs=paragraphs, headings=headings, **meta))
+        out.append(Document(doc_id=doc_id, source=source, paragraphs=paragraphs, **meta))
     return out

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from ..models import Heading, Paragraph
+from ..models import Paragraph
 from ..normalize import normalize
 from .repair import SPEAKER_LINE, TITLE_LINE, is_title_line
 
@@ -152,29 +152,36 @@ def heading_level(block: Block) -> int:
     return 0
 
 
-def build(doc_id: str, blocks: list[Block]) -> tuple[list[Paragraph], list[Heading]]:
-    """Body paragraphs with section paths and stable ids, and the heading list."""
-    paragraphs: list[Paragraph] = []
-    headings: list[Heading] = []
-    stack: list[tuple[int, str]] = []
+def unit(doc_id: str, units: list[Paragraph], seen: dict[str, int], text: str, kind: str,
+         level: int = 0, section: tuple[str, ...] = ()) -> None:
+    """Append a unit with its stable id (the same text twice in one report keeps distinct ids)."""
+    digest = hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:8]
+    pid = f"{doc_id}-{digest}"
+    count = seen.get(pid, 0) + 1
+    seen[pid] = count
+    if count > 1:
+        pid = f"{pid}-{count}"
+    units.append(Paragraph(pid, doc_id, len(units), text, section, kind, level))
+
+
+def build(doc_id: str, blocks: list[Block], front: list[tuple[str, str]]) -> list[Paragraph]:
+    """Every unit in reading order: front units (kind, text) first, then headings and paragraphs."""
+    units: list[Paragraph] = []
     seen: dict[str, int] = {}
+    for kind, text in front:
+        unit(doc_id, units, seen, text, kind)
+    stack: list[tuple[int, str]] = []
     for block in blocks:
         level = heading_level(block)
         if level:
             while stack and stack[-1][0] >= level:
                 stack.pop()
+            unit(doc_id, units, seen, block.text, "heading", level, tuple(t for _, t in stack))
             stack.append((level, block.text))
-            headings.append(Heading(block.text, level, len(paragraphs)))
             continue
         for text in split_long(block.text):
-            digest = hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:8]
-            pid = f"{doc_id}-{digest}"
-            count = seen.get(pid, 0) + 1
-            seen[pid] = count
-            if count > 1:
-                pid = f"{pid}-{count}"  # the same paragraph twice in one report keeps distinct ids
-            paragraphs.append(Paragraph(pid, doc_id, len(paragraphs), text, tuple(t for _, t in stack)))
-    return paragraphs, headings
+            unit(doc_id, units, seen, text, "paragraph", 0, tuple(t for _, t in stack))
+    return units
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")

@@ -1,0 +1,234 @@
+"""The interface every search engine implements, and the rules all of them share.
+
+An engine (the embedded index, a SphinxQL cluster) answers a few primitive questions about one
+generation of an index; everything else — parsing, exact/words mode, the rule that each facet is
+counted under the other filters, highlight spans, hits, caches — lives in `search.service` and is
+written once.
+
+Matching. A match tree has `Phrase` leaves combined with `And`, `Or`, `Not` (from `search.query`).
+A paragraph matches a phrase when its normalized text contains the phrase's (normalized) text:
+exact substring semantics, punctuation, digits, Latin letters and single characters included. The
+tree `None` matches every paragraph. `Not` is the complement within all paragraphs.
+
+Orders. Every order is a total order on paragraphs, computed from integer keys each engine stores
+(`order_keys` computes them; engines never invent their own):
+- "relevance": paragraphs whose text is about the query first — a document title before a heading
+  before everything else (`kind_rank`), then shorter paragraphs before longer ones (the query is a
+  larger part of them), then newest first. (Within words mode the service puts paragraphs holding
+  the whole term before those holding its words apart.)
+- "newest": documents by year (descending), then delivery date (descending, unknown last), then
+  document order; paragraphs of one document in reading order.
+- "oldest": likewise ascending (unknown years and dates last).
+- "document": documents by source path, paragraphs in reading order.
+Ties are impossible: the last key of every order is unique per paragraph.
+
+Documents are numbered 0…n-1 in document order ("doc codes"); `documents()` returns them in that
+order and every per-document array uses those numbers. Rows are an engine's own paragraph numbers,
+valid within one generation only.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models import Document
+from ..query import And, Not, Or
+
+ORDERS: tuple[str, ...] = ("relevance", "newest", "oldest", "document")
+# Title first, then headings, then the rest: the relevance order's first key.
+KIND_RANK: dict[str, int] = {"title": 0, "heading": 1}
+OTHER_KIND_RANK = 2
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A leaf of a match tree: this normalized string occurs in the paragraph."""
+
+    text: str
+
+
+MatchNode = Phrase | And | Or | Not
+
+
+@dataclass
+class Unit:
+    """A paragraph as an engine returns it."""
+
+    row: int
+    id: str
+    doc: int  # doc code
+    ordinal: int
+    kind: str
+    level: int
+    text: str  # as the reader sees it
+    section: tuple[str, ...] = ()
+
+
+class BackendError(RuntimeError):
+    """The engine could not answer (a shard down, a timeout); `message` says which, in Chinese."""
+
+    def __init__(self, message: str, partial: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.partial = partial
+
+
+class IndexUnavailable(BackendError):
+    """The index is missing, empty, from another version, unsigned or unreadable; say so and stop."""
+
+
+class Backend(ABC):
+    """One search engine over one index; safe to share between threads."""
+
+    name: str = ""
+
+    @abstractmethod
+    def generation(self) -> str:
+        """Identity of the data being answered from; changes when the index changes (a cache key)."""
+
+    @abstractmethod
+    def documents(self) -> list[Document]:
+        """Metadata of every document, in doc-code order (document order)."""
+
+    @abstractmethod
+    def doc_counts(self, tree: MatchNode | None) -> np.ndarray:
+        """Per doc code, the number of its paragraphs matching `tree` (int64 array of len(documents()))."""
+
+    @abstractmethod
+    def page(
+        self, tree: MatchNode | None, docs: np.ndarray | None, order: str, offset: int, limit: int
+    ) -> list[int]:
+        """Rows of the matching paragraphs of the allowed documents (bool mask by doc code, None = all), in `order`."""
+
+    @abstractmethod
+    def iter_rows(
+        self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000
+    ) -> Iterator[list[int]]:
+        """Every matching row in `order`, in batches (exports); must not hold locks between batches."""
+
+    @abstractmethod
+    def fetch(self, rows: Sequence[int]) -> list[Unit]:
+        """The paragraphs of these rows, in the same order."""
+
+    @abstractmethod
+    def document_units(self, doc: int) -> list[Unit]:
+        """Every paragraph of a document in reading order."""
+
+    @abstractmethod
+    def find(self, paragraph_id: str) -> Unit | None:
+        """A paragraph by its stable id, or None."""
+
+    def count_phrases(self, phrases: Sequence[str]) -> list[int]:
+        """How many paragraphs contain each string (for suggestions); engines may batch this."""
+        return [int(self.doc_counts(Phrase(p)).sum()) for p in phrases]
+
+    def stats(self) -> dict:
+        """Engine-specific figures for the status page (sizes, shards …)."""
+        return {}
+
+    def close(self) -> None:
+        """Release files, sockets and processes."""
+
+
+def _source_key(source: str) -> tuple:
+    """Sort "file#2" before "file#10", and "dir/x" as a path."""
+    path, _, part = source.partition("#")
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path)), int(part) if part.isdigit() else 0
+
+
+def document_order(documents: Sequence[Document]) -> list[int]:
+    """Indices of `documents` in document order (by source path, numbers in paths compared as numbers)."""
+    return sorted(range(len(documents)), key=lambda i: (_source_key(documents[i].source), documents[i].doc_id))
+
+
+@dataclass
+class DocRanks:
+    """Per doc code: its rank in the newest and oldest orders."""
+
+    newest: np.ndarray
+    oldest: np.ndarray
+
+
+def doc_ranks(documents: Sequence[Document]) -> DocRanks:
+    """Newest/oldest rank of each document (documents given in doc-code order)."""
+    n = len(documents)
+
+    def key(i: int, sign: int) -> tuple:
+        d = documents[i]
+        year = d.year or 0
+        # unknown year and unknown date sort last in both directions
+        date = d.date or ""
+        return (year == 0, sign * year, date == "", _DateKey(date, sign), i)
+
+    newest = np.empty(n, dtype=np.int64)
+    oldest = np.empty(n, dtype=np.int64)
+    newest[sorted(range(n), key=lambda i: key(i, -1))] = np.arange(n)
+    oldest[sorted(range(n), key=lambda i: key(i, 1))] = np.arange(n)
+    return DocRanks(newest, oldest)
+
+
+class _DateKey:
+    """A date string compared ascending (sign 1) or descending (sign -1)."""
+
+    __slots__ = ("date", "sign")
+
+    def __init__(self, date: str, sign: int):
+        self.date, self.sign = date, sign
+
+    def __lt__(self, other: "_DateKey") -> bool:
+        return self.date < other.date if self.sign > 0 else self.date > other.date
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _DateKey) and self.date == other.date
+
+
+# A row key packs (primary, secondary, ordinal) into one int64; the bit budgets below hold 16 million
+# documents, paragraphs of 1 million characters and 4,000 paragraphs per document, with room to spare.
+_ORD_BITS = 20
+_LEN_BITS = 24
+
+
+def order_keys(
+    kind: np.ndarray, length: np.ndarray, doc: np.ndarray, ordinal: np.ndarray, ranks: DocRanks
+) -> dict[str, np.ndarray]:
+    """Per row, an int64 key for each order (smaller first), from per-row kind rank, length, doc code, ordinal."""
+    doc = doc.astype(np.int64)
+    ordinal = np.minimum(ordinal.astype(np.int64), (1 << _ORD_BITS) - 1)
+    newest_row = (ranks.newest[doc] << _ORD_BITS) | ordinal
+    oldest_row = (ranks.oldest[doc] << _ORD_BITS) | ordinal
+    document_row = (doc << _ORD_BITS) | ordinal
+    length = np.minimum(length.astype(np.int64), (1 << _LEN_BITS) - 1)
+    # relevance = (kind rank, length, newest): the newest part needs the row's position in the newest order
+    position = np.empty(doc.size, dtype=np.int64)
+    position[np.argsort(newest_row, kind="stable")] = np.arange(doc.size)
+    relevance = (kind.astype(np.int64) << 58) | (length << 34) | position
+    return {"relevance": relevance, "newest": newest_row, "oldest": oldest_row, "document": document_row}
+
+
+def kind_ranks(kinds: Sequence[str]) -> np.ndarray:
+    """The relevance order's first key for each kind name."""
+    return np.fromiter((KIND_RANK.get(k, OTHER_KIND_RANK) for k in kinds), dtype=np.int8, count=len(kinds))
+
+
+def phrases_of(tree: MatchNode | None) -> list[str]:
+    """Every phrase of a tree (positive or not), in order, without repeats."""
+    out: list[str] = []
+
+    def walk(node: MatchNode | None) -> None:
+        if node is None:
+            return
+        if isinstance(node, Phrase):
+            out.append(node.text)
+        elif isinstance(node, Not):
+            walk(node.child)
+        else:
+            for child in node.children:
+                walk(child)
+
+    walk(tree)
+    return list(dict.fromkeys(out))

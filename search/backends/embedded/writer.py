@@ -1,0 +1,538 @@
+"""Build or update an embedded index: files → documents → runs → a segment → a new generation.
+
+The work is split so memory stays bounded whatever the collection's size and both cores are used:
+
+- Two forked workers read files in chunks (a few megabytes each, in file order), repair and split
+  them into documents, normalize every paragraph and write a *run* (sorted bigram pairs, texts,
+  per-row arrays) into the new generation's scratch folder. Only small document records travel back.
+- The parent takes the records in file order and decides duplicates (a copy whose metadata agrees
+  with its text wins); a losing copy is marked dead, not rewritten.
+- `store.merge` streams all runs into one segment, key range by key range, leaving dead rows out.
+- An update keeps the previous generation's segments (hard links), marks the documents of changed
+  and removed files dead and adds one segment for what was read; when dead rows or segments pile up
+  the live paragraphs are compacted into one segment again.
+- Last, per-generation files: the document table (Whoosh), per-row document codes and order keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...models import Document, Duplicate, IndexSummary, SkippedFile
+from ...normalize import normalize
+from ..base import doc_ranks, document_order, kind_ranks, order_keys
+from . import doctable, generation as gen_mod, store
+from .pool import Pool
+
+SCHEMA_VERSION = 6
+ROWS_FILE = "rows.npy"
+SEGMENTS_DIR = "segments"
+RUN_CHARS = 4_000_000  # characters per run: a worker's peak stays near 300 MB
+CHUNK_BYTES = 2 << 20  # file bytes per task sent to a worker
+FILE_TIMEOUT = 120.0  # seconds one file may take to read before it is skipped
+WORKER_MEMORY = 3 << 30  # address space a worker may add while reading one chunk
+MAX_SEGMENTS = 6  # more segments than this (or DEAD_SHARE dead rows) and the live rows are compacted
+DEAD_SHARE = 0.3
+ROW_DTYPE = np.dtype([
+    ("doc", "<i4"), ("relevance", "<i8"), ("newest", "<i8"), ("oldest", "<i8"), ("document", "<i8"),
+])
+
+
+@dataclass
+class BuildOptions:
+    """How to read files (manifest, dataset columns) and how to run."""
+
+    manifest: object = None
+    columns: dict[str, str] | None = None
+    keep_duplicates: bool = False
+    workers: int = 2
+    progress: bool = False
+
+
+@dataclass
+class _DocIn:
+    """A document's record while building, before it has rows in a segment."""
+
+    record: dict
+    run: str
+    local: int
+    signature: bytes
+    agreement: int
+
+
+@dataclass
+class _Chunk:
+    runs: list[dict] = field(default_factory=list)  # {"name", "rows", "docs": [records]}
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # file key → sha256 of what was read
+    characters: int = 0
+    short: list[str] = field(default_factory=list)
+
+
+# -- the worker side ---------------------------------------------------------------------------------
+
+def _signature(doc: Document) -> bytes:
+    """Identity of a report's text: the digest of its normalized body (copies with other ids match)."""
+    digest = hashlib.sha1()
+    for para in doc.paragraphs:
+        if para.kind in ("paragraph", "row", "heading", "note"):
+            digest.update(normalize(para.text).encode("utf-8"))
+            digest.update(b"\n")
+    return digest.digest()[:16]
+
+
+def _agreement(doc: Document) -> int:
+    """How well a copy's metadata agrees with its text (higher wins among duplicates)."""
+    return -len(doc.notes)
+
+
+class _ChunkJob:
+    """Runs in a worker: read a chunk of files and write their paragraphs as runs."""
+
+    def __init__(self, scratch: Path, options: BuildOptions):
+        self.scratch = scratch
+        self.options = options
+
+    def __call__(self, items: Sequence[tuple[str, object, str]], started: Callable[[int], None]) -> _Chunk:
+        from ...ingest import read_documents
+        from ...ingest.raw import IngestError
+
+        out = _Chunk()
+        units: list[store.UnitIn] = []
+        records: list[dict] = []
+        chars = 0
+
+        def flush() -> None:
+            nonlocal units, records, chars
+            if not records:
+                return
+            name = f"run-{os.getpid()}-{time.monotonic_ns()}"
+            store.write_run(self.scratch, name, units, records)
+            out.runs.append({"name": name, "rows": len(units), "docs": records})
+            units, records, chars = [], [], 0
+
+        for k, (key, src, sha) in enumerate(items):
+            started(k)
+            try:
+                docs = read_documents(src, self.options.manifest, self.options.columns)
+            except IngestError as exc:
+                out.skipped.append((src.rel, exc.reason))
+                continue
+            except OSError as exc:  # vanished or unreadable between discovery and reading
+                out.skipped.append((src.rel, f"无法读取：{exc.strerror or exc}"))
+                continue
+            except RecursionError:
+                out.skipped.append((src.rel, "结构嵌套过深，无法解析"))
+                continue
+            except MemoryError:
+                out.skipped.append((src.rel, "读取时内存超限，已跳过"))
+                continue
+            out.files[key] = sha
+            for doc in docs:
+                local = len(records)
+                first = len(units)
+                parents: dict[tuple[str, ...], int] = {}
+                for para in doc.paragraphs:
+                    norm = normalize(para.text)
+                    row = len(units)
+                    pid, dup = _id_parts(doc.doc_id, para.id)
+                    # the innermost heading above: the nearest heading that opened this section path
+                    parent = parents.get(tuple(para.section), -1)
+                    units.append(store.UnitIn(local, para.ordinal, para.kind, para.level, parent, pid, dup, para.text, norm))
+                    if para.kind == "heading":
+                        parents[(*para.section, para.text)] = row
+                    chars += len(norm)
+                    out.characters += len(para.text)
+                    if len(norm) < 8 and para.kind == "paragraph":
+                        out.short.append(para.text)
+                record = doc.metadata()
+                record.update(
+                    file=key, first=first, rows=len(units) - first,
+                    signature=_signature(doc).hex(), agreement=_agreement(doc),
+                )
+                records.append(record)
+                if chars >= RUN_CHARS:
+                    flush()
+        flush()
+        return out
+
+
+def _id_parts(doc_id: str, paragraph_id: str) -> tuple[int, int]:
+    """The 32-bit hash and repeat number of a paragraph id "docid-hash8[-n]"."""
+    rest = paragraph_id[len(doc_id) + 1:] if paragraph_id.startswith(doc_id + "-") else ""
+    digest, _, dup = rest.partition("-")
+    if len(digest) != 8 or (dup and not dup.isdigit()):
+        raise ValueError(f"unexpected paragraph id {paragraph_id!r}")
+    return int(digest, 16), int(dup) if dup else 1
+
+
+def paragraph_id(doc_id: str, pid: int, dup: int) -> str:
+    """Rebuild a paragraph id from its parts."""
+    return f"{doc_id}-{pid:08x}" + (f"-{dup}" if dup > 1 else "")
+
+
+# -- the parent side ---------------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _root_of(path: Path, roots: list[str]) -> str:
+    resolved = str(path.resolve())
+    for root in sorted(roots, key=len, reverse=True):
+        if resolved == root or resolved.startswith(root.rstrip(os.sep) + os.sep):
+            return root
+    return str(path.resolve().parent)
+
+
+def _chunks(items: list[tuple[str, object, str]]) -> list[list[tuple[str, object, str]]]:
+    out: list[list] = []
+    current: list = []
+    size = 0
+    for item in items:
+        try:
+            n = item[1].path.stat().st_size
+        except OSError:
+            n = 0
+        if current and size + n > CHUNK_BYTES:
+            out.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += n
+    if current:
+        out.append(current)
+    return out
+
+
+class _Progress:
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        if enabled and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="文件", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def step(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@dataclass
+class _SegmentState:
+    name: str
+    rows: int
+    docs: list[dict]  # records in local order, with "first"/"rows"
+    dead: set[int] = field(default_factory=set)  # local doc indices no longer in the index
+
+
+def build(paths: Sequence[str | Path], index_dir: Path, rebuild: bool, options: BuildOptions) -> IndexSummary:
+    """Index the files under `paths` into a new generation of `index_dir` and swap it in."""
+    from ...ingest import discover
+
+    with gen_mod.build_lock(index_dir):
+        started = time.perf_counter()
+        files, skipped = discover(paths)
+        summary = IndexSummary(index_dir=str(index_dir), files=len(files), skipped=list(skipped))
+        roots = sorted(str(Path(p).resolve()) for p in paths)
+        base = None if rebuild else gen_mod.current_generation(index_dir)
+        meta: dict = {}
+        if base is not None:
+            try:
+                meta = gen_mod.read_meta(base)
+            except (OSError, ValueError):
+                meta = {}
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                base, meta = None, {}  # an older format is rebuilt from scratch
+        known: dict[str, dict] = meta.get("files", {})
+
+        current: dict[str, tuple[object, str]] = {}
+        for src in files:
+            current[f"{_root_of(src.path, roots)}::{src.rel}"] = (src, _root_of(src.path, roots))
+        changed: list[tuple[str, object, str]] = []
+        for key, (src, _root) in current.items():
+            try:
+                sha = _sha256(src.path)
+            except OSError as exc:
+                summary.skipped.append(SkippedFile(src.rel, f"无法读取：{exc.strerror or exc}"))
+                continue
+            if key in known and known[key]["sha256"] == sha:
+                summary.unchanged += 1
+            else:
+                changed.append((key, src, sha))
+                summary.updated += key in known
+                summary.added += key not in known
+        removed_keys = {k for k, info in known.items() if info.get("root") in roots and k not in current}
+        summary.removed = len(removed_keys)
+        drop_files = removed_keys | {k for k, _, _ in changed if k in known}
+        file_table = {k: v for k, v in known.items() if k not in drop_files}
+
+        generation = gen_mod.new_generation(index_dir)
+        try:
+            _write(generation, base, meta, changed, drop_files, file_table, roots, current, options, summary)
+            gen_mod.swap_current(index_dir, generation)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        gen_mod.cleanup(index_dir)
+        summary.generation = generation.name
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+def _write(
+    generation: Path, base: Path | None, meta: dict, changed: list, drop_files: set[str], file_table: dict,
+    roots: list[str], current: dict, options: BuildOptions, summary: IndexSummary,
+) -> None:
+    scratch = generation / "scratch"
+    scratch.mkdir()
+    seg_dir = generation / SEGMENTS_DIR
+    seg_dir.mkdir()
+
+    # the previous generation's segments, hard-linked, with its dead documents
+    segments: list[_SegmentState] = []
+    for info in meta.get("segments", []):
+        src = base / SEGMENTS_DIR / info["name"]
+        (seg_dir / info["name"]).mkdir()
+        for item in src.iterdir():
+            os.link(item, seg_dir / info["name"] / item.name)
+        with open(src / "docs.jsonl", encoding="utf-8") as fh:
+            docs = [json.loads(line) for line in fh]
+        segments.append(_SegmentState(info["name"], info["rows"], docs, set(info.get("dead", []))))
+    removed_ids: list[str] = []
+    by_signature: dict[str, tuple[str, str]] = {}  # signature → (doc_id, source) of the copy kept
+    kept_agreement: dict[str, tuple[int, _SegmentState | None, int]] = {}
+    for seg in segments:
+        for k, record in enumerate(seg.docs):
+            if k in seg.dead:
+                continue
+            if record.get("file") in drop_files:
+                seg.dead.add(k)
+                removed_ids.append(record["doc_id"])
+                continue
+            by_signature[record["signature"]] = (record["doc_id"], record["source"])
+            kept_agreement[record["doc_id"]] = (int(record.get("agreement", 0)), seg, k)
+
+    # read what changed, in chunks, in file order
+    job = _ChunkJob(scratch, options)
+    tasks = _chunks(changed)
+    pool = Pool(job, workers=options.workers, timeout=FILE_TIMEOUT, memory_limit=WORKER_MEMORY)
+    progress = _Progress(len(changed), options.progress)
+    runs: list[store.Run] = []
+    run_live: list[np.ndarray] = []
+    pending: dict[str, tuple[int, int]] = {}  # doc_id of a doc read this run → (run index, local)
+    seen_ids: set[str] = {r["doc_id"] for s in segments for k, r in enumerate(s.docs) if k not in s.dead}
+    short: Counter = Counter()
+    for _index, chunk, failed in pool.run(tasks):
+        progress.step(len(tasks[_index]))
+        for item, reason in failed:
+            summary.skipped.append(SkippedFile(item[1].rel, reason))
+        if chunk is None:
+            continue
+        for rel, reason in chunk.skipped:
+            summary.skipped.append(SkippedFile(rel, reason))
+        for key, sha in chunk.files.items():
+            file_table[key] = {"sha256": sha, "root": current[key][1], "rel": current[key][0].rel}
+        summary.characters += chunk.characters
+        short.update(chunk.short)
+        for run_info in chunk.runs:
+            run = store.Run(scratch, run_info["name"], run_info["rows"], run_info["docs"])
+            live = np.ones(len(run.docs), dtype=bool)
+            for local, record in enumerate(run.docs):
+                verdict = _dedupe(record, by_signature, seen_ids, kept_agreement, options.keep_duplicates)
+                if verdict is None:
+                    by_signature[record["signature"]] = (record["doc_id"], record["source"])
+                    kept_agreement[record["doc_id"]] = (int(record.get("agreement", 0)), None, len(runs))
+                    pending[record["doc_id"]] = (len(runs), local)
+                    seen_ids.add(record["doc_id"])
+                    for note in record.get("notes") or []:
+                        summary.conflicts.append(SkippedFile(record["source"], note))
+                    continue
+                kind, other_id, other_source, reason = verdict
+                if kind == "duplicate":
+                    live[local] = False
+                    summary.duplicates.append(Duplicate(record["source"], other_source, reason))
+                else:  # "replaces": this copy agrees with its text, the kept one did not
+                    _kill(other_id, segments, pending, run_live, removed_ids)
+                    by_signature[record["signature"]] = (record["doc_id"], record["source"])
+                    pending[record["doc_id"]] = (len(runs), local)
+                    seen_ids.add(record["doc_id"])
+                    summary.duplicates.append(Duplicate(other_source, record["source"], reason))
+            runs.append(run)
+            run_live.append(live)
+    progress.close()
+    summary.short_paragraphs = sum(short.values())
+    summary.short_examples = short.most_common(20)
+
+    added_records: list[dict] = []
+    if runs and any(live.any() for live in run_live):
+        name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{len(segments)}"
+        records = store.merge(runs, run_live, seg_dir / name)
+        rows = int(np.load(seg_dir / name / "units.npy", mmap_mode="r").shape[0])
+        segments.append(_SegmentState(name, rows, records))
+        added_records = records
+    for run in runs:
+        store.remove_run(run)
+
+    total_rows = sum(s.rows for s in segments)
+    dead_rows = sum(s.docs[k]["rows"] for s in segments for k in s.dead)
+    if len(segments) > MAX_SEGMENTS or (total_rows and dead_rows / total_rows > DEAD_SHARE):
+        segments = _compact(segments, seg_dir, scratch)
+        removed_ids, added_records, base_for_table = [], [r for s in segments for r in s.docs], None
+    else:
+        base_for_table = base
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    live_records = [
+        {k: v for k, v in r.items() if k not in ("first", "rows")}
+        for s in segments for i, r in enumerate(s.docs) if i not in s.dead
+    ]
+    table_added = [{k: v for k, v in r.items() if k not in ("first", "rows")} for r in added_records]
+    doctable.write(generation, base_for_table, removed_ids, table_added)
+    summary.documents = len(live_records)
+    summary.paragraphs = _write_rows(generation, segments)
+    summary.segments = len(segments)
+    meta_out = {
+        "schema_version": SCHEMA_VERSION,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "previous": base.name if base is not None else "",
+        "documents": summary.documents,
+        "paragraphs": summary.paragraphs,
+        "roots": sorted(set(roots) | {v.get("root", "") for v in file_table.values()} - {""}),
+        "files": file_table,
+        "segments": [{"name": s.name, "rows": s.rows, "dead": sorted(s.dead)} for s in segments],
+        "summary": {
+            "duplicates": [d.__dict__ for d in summary.duplicates],
+            "conflicts": [c.__dict__ for c in summary.conflicts],
+            "skipped": [s.__dict__ for s in summary.skipped],
+            "short_paragraphs": summary.short_paragraphs,
+            "short_examples": summary.short_examples,
+        },
+    }
+    (generation / gen_mod.META_FILE).write_text(json.dumps(meta_out, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _dedupe(record: dict, by_signature: dict, seen_ids: set, kept: dict, keep_all: bool):
+    """None to keep the record, else (kind, other doc id, other source, reason)."""
+    if record["doc_id"] in seen_ids:
+        return ("duplicate", record["doc_id"], record["source"], f"与已索引的文档标识 {record['doc_id']} 相同，已跳过")
+    if keep_all:
+        return None
+    other = by_signature.get(record["signature"])
+    if other is None:
+        return None
+    other_id, other_source = other
+    if int(record.get("agreement", 0)) > kept.get(other_id, (0,))[0]:
+        return ("replaces", other_id, other_source, f"与 {other_source} 内容相同，保留元数据与正文一致的这一份")
+    return ("duplicate", other_id, other_source, f"与 {other_source} 内容相同，已跳过")
+
+
+def _kill(doc_id: str, segments: list[_SegmentState], pending: dict, run_live: list, removed: list) -> None:
+    if doc_id in pending:
+        run_index, local = pending.pop(doc_id)
+        run_live[run_index][local] = False
+        return
+    for seg in segments:
+        for k, record in enumerate(seg.docs):
+            if record["doc_id"] == doc_id and k not in seg.dead:
+                seg.dead.add(k)
+                removed.append(doc_id)
+                return
+
+
+def _compact(segments: list[_SegmentState], seg_dir: Path, scratch: Path) -> list[_SegmentState]:
+    """Rewrite the live paragraphs of all segments as one segment (runs re-derived from stored texts)."""
+    runs: list[store.Run] = []
+    lives: list[np.ndarray] = []
+    for seg in segments:
+        segment = store.Segment(seg_dir / seg.name)
+        units: list[store.UnitIn] = []
+        records: list[dict] = []
+        chars = 0
+        for k, record in enumerate(seg.docs):
+            if k in seg.dead:
+                continue
+            first = len(units)
+            for row in range(record["first"], record["first"] + record["rows"]):
+                u = segment.units[row]
+                norm = segment.norm_text(row)
+                parent = int(u["parent"])
+                units.append(store.UnitIn(
+                    len(records), int(u["ordinal"]), store.KINDS[int(u["kind"])], int(u["level"]),
+                    parent - record["first"] + first if parent >= 0 else -1,
+                    int(u["pid"]), int(u["dup"]), segment.display(row), norm,
+                ))
+                chars += len(norm)
+            records.append({**record, "first": first, "rows": len(units) - first})
+            if chars >= RUN_CHARS:
+                runs.append(store.write_run(scratch, f"compact-{len(runs)}", units, records))
+                lives.append(np.ones(len(records), dtype=bool))
+                units, records, chars = [], [], 0
+        if records:
+            runs.append(store.write_run(scratch, f"compact-{len(runs)}", units, records))
+            lives.append(np.ones(len(records), dtype=bool))
+    name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-c"
+    records = store.merge(runs, lives, seg_dir / name)
+    for run in runs:
+        store.remove_run(run)
+    for seg in segments:
+        shutil.rmtree(seg_dir / seg.name, ignore_errors=True)
+    rows = int(np.load(seg_dir / name / "units.npy", mmap_mode="r").shape[0])
+    return [_SegmentState(name, rows, records)]
+
+
+def _write_rows(generation: Path, segments: list[_SegmentState]) -> int:
+    """Per global row: its document code (-1 when dead) and a key for each order; returns live rows."""
+    live_docs = [(s_i, k, r) for s_i, s in enumerate(segments) for k, r in enumerate(s.docs) if k not in s.dead]
+    documents = [Document.from_metadata(r) for _, _, r in live_docs]
+    order = document_order(documents)
+    code_of = np.empty(len(order), dtype=np.int64)
+    code_of[order] = np.arange(len(order))
+    coded = [documents[i] for i in order]
+    ranks = doc_ranks(coded)
+    total = sum(s.rows for s in segments)
+    rows = np.zeros(total, dtype=ROW_DTYPE)
+    doc = np.full(total, -1, dtype=np.int64)
+    kind = np.zeros(total, dtype=np.int8)
+    length = np.zeros(total, dtype=np.int64)
+    ordinal = np.zeros(total, dtype=np.int64)
+    bases = np.cumsum([0] + [s.rows for s in segments])
+    position = {(s_i, k): i for i, (s_i, k, _) in enumerate(live_docs)}
+    for s_i, seg in enumerate(segments):
+        if seg.rows == 0:
+            continue
+        units = np.load(generation / SEGMENTS_DIR / seg.name / "units.npy", mmap_mode="r")
+        local_code = np.full(len(seg.docs), -1, dtype=np.int64)
+        for k in range(len(seg.docs)):
+            if (s_i, k) in position:
+                local_code[k] = code_of[position[(s_i, k)]]
+        sl = slice(int(bases[s_i]), int(bases[s_i + 1]))
+        doc[sl] = local_code[units["doc"]]
+        kind[sl] = kind_ranks([store.KINDS[i] for i in range(len(store.KINDS))])[units["kind"]]
+        length[sl] = units["length"]
+        ordinal[sl] = units["ordinal"]
+    keys = order_keys(kind, length, np.maximum(doc, 0), ordinal, ranks)
+    rows["doc"] = doc
+    for name, values in keys.items():
+        rows[name] = values
+    np.save(generation / ROWS_FILE, rows)
+    return int((doc >= 0).sum())
+
