@@ -33,6 +33,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -130,6 +131,10 @@ class Backend(ABC):
     def stats(self) -> dict:
         """Engine-specific figures for the status page (sizes, shards …)."""
         return {}
+
+    def side_path(self, name: str) -> Path | None:
+        """A folder of engine-neutral data kept beside this generation (e.g. "reuse"), or None when absent."""
+        return None
 
     def close(self) -> None:
         """Release files, sockets and processes."""

@@ -256,6 +256,11 @@ class EmbeddedBackend(Backend):
             out.append(sum(seg.bigram_count(key) for seg in gen.segments))
         return out
 
+    def side_path(self, name: str) -> Path | None:
+        """`name` inside the current generation folder, when the indexer wrote it."""
+        path = self._current().path / name
+        return path if path.is_dir() else None
+
     def stats(self) -> dict:
         """Figures of the generation."""
         gen = self._current()

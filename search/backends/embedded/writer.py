@@ -44,6 +44,9 @@ FILE_TIMEOUT = 120.0  # seconds one file may take to read before it is skipped
 WORKER_MEMORY = 3 << 30  # address space a worker may add while reading one chunk
 MAX_SEGMENTS = 6  # more segments than this (or DEAD_SHARE dead rows) and the live rows are compacted
 DEAD_SHARE = 0.3
+# Called as hook(generation, base generation or None, added doc ids, removed doc ids) after the
+# segments are final and before the generation is swapped in (and before its document table exists).
+GENERATION_HOOKS: list[Callable[[Path, Path | None, list[str], list[str]], None]] = []
 ROW_DTYPE = np.dtype([
     ("doc", "<i4"), ("relevance", "<i8"), ("newest", "<i8"), ("oldest", "<i8"), ("document", "<i8"),
 ])
@@ -175,6 +178,30 @@ def _id_parts(doc_id: str, paragraph_id: str) -> tuple[int, int]:
     if len(digest) != 8 or (dup and not dup.isdigit()):
         raise ValueError(f"unexpected paragraph id {paragraph_id!r}")
     return int(digest, 16), int(dup) if dup else 1
+
+
+def read_units(generation: Path, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, str, str, str]]]:
+    """(paragraph id, kind, display text, normalized text) of each document's paragraphs, in reading order.
+
+    For side data written during a build (text reuse); works before the generation is complete.
+    """
+    meta_segments = sorted((generation / SEGMENTS_DIR).iterdir(), reverse=True)  # newest first: a re-read report's new copy
+    wanted = set(doc_ids)
+    out: dict[str, list[tuple[str, str, str, str]]] = {}
+    for folder in meta_segments:
+        segment = store.Segment(folder)
+        for record in segment.docs:
+            if record["doc_id"] not in wanted or record["doc_id"] in out:
+                continue
+            units = []
+            for row in range(record["first"], record["first"] + record["rows"]):
+                u = segment.units[row]
+                units.append((
+                    paragraph_id(record["doc_id"], int(u["pid"]), int(u["dup"])), store.KINDS[int(u["kind"])],
+                    segment.display(row), segment.norm_text(row),
+                ))
+            out[record["doc_id"]] = units
+    return out
 
 
 def paragraph_id(doc_id: str, pid: int, dup: int) -> str:
@@ -392,11 +419,15 @@ def _write(
     for run in runs:
         store.remove_run(run)
 
+    # what this run changed, as side data sees it (compaction below only renumbers rows)
+    new_ids = [r["doc_id"] for r in added_records]
+    gone_ids = [d for d in removed_ids if d not in set(new_ids)]
     total_rows = sum(s.rows for s in segments)
     dead_rows = sum(s.docs[k]["rows"] for s in segments for k in s.dead)
+    table_removed: list[str] = removed_ids
     if len(segments) > MAX_SEGMENTS or (total_rows and dead_rows / total_rows > DEAD_SHARE):
         segments = _compact(segments, seg_dir, scratch)
-        removed_ids, added_records, base_for_table = [], [r for s in segments for r in s.docs], None
+        table_removed, added_records, base_for_table = [], [r for s in segments for r in s.docs], None
     else:
         base_for_table = base
     shutil.rmtree(scratch, ignore_errors=True)
@@ -405,8 +436,12 @@ def _write(
         {k: v for k, v in r.items() if k not in ("first", "rows")}
         for s in segments for i, r in enumerate(s.docs) if i not in s.dead
     ]
+    for hook in GENERATION_HOOKS:
+        # Side data that follows the generations incrementally (text reuse): told which documents were
+        # added and removed; it reads their paragraphs with `read_units` and keeps its files in the folder.
+        hook(generation, base, new_ids, gone_ids)
     table_added = [{k: v for k, v in r.items() if k not in ("first", "rows")} for r in added_records]
-    doctable.write(generation, base_for_table, removed_ids, table_added)
+    doctable.write(generation, base_for_table, table_removed, table_added)
     summary.documents = len(live_records)
     summary.paragraphs = _write_rows(generation, segments)
     summary.segments = len(segments)
