@@ -117,7 +117,7 @@ class Oracle:
                 skip: str | None = None) -> list[Unit]:
         """Units matching a query under filters (typed filters of `q` included)."""
         parsed = parse_query(q)
-        filters = {k: list(v) for k, v in (filters or {}).items()}
+        filters = {k: [v] if isinstance(v, str) else list(v) for k, v in (filters or {}).items()}
         for name, value in parsed.filters:
             filters.setdefault(name, []).append(value)
         return [

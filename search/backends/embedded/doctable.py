@@ -45,7 +45,9 @@ def write(generation: Path, base: Path | None, removed: Iterable[str], added: It
     if base is not None and (base / WHOOSH_DIR).is_dir():
         signing.verify(base, WHOOSH_DIR)
         for item in (base / WHOOSH_DIR).iterdir():
-            if item.is_file() and not item.name.endswith(".lock"):
+            # Whoosh adds files and never rewrites one, so its files can be shared with the base;
+            # the lock and the signature are this generation's own.
+            if item.is_file() and "WRITELOCK" not in item.name and item.name != signing.SIGNATURE_FILE:
                 os.link(item, folder / item.name)
         ix = open_dir(str(folder))
     else:

@@ -49,7 +49,7 @@ def _key() -> bytes:
 def _digests(folder: Path) -> dict[str, str]:
     out = {}
     for item in sorted(folder.iterdir()):
-        if item.is_file() and not item.name.endswith(".lock"):
+        if item.is_file() and "WRITELOCK" not in item.name and not item.name.startswith("."):
             h = hashlib.sha256()
             with open(item, "rb") as fh:
                 for block in iter(lambda: fh.read(1 << 20), b""):
@@ -65,10 +65,11 @@ def _mac(files: dict[str, str]) -> str:
 
 def sign(generation: Path, sub: str) -> None:
     """Sign the files of `generation/sub`."""
-    files = _digests(generation / sub)
-    (generation / sub / SIGNATURE_FILE).write_text(
-        json.dumps({"files": files, "hmac": _mac(files)}, indent=1), encoding="utf-8"
-    )
+    folder = generation / sub
+    files = {k: v for k, v in _digests(folder).items() if k != SIGNATURE_FILE}
+    tmp = folder / f".{SIGNATURE_FILE}.tmp"
+    tmp.write_text(json.dumps({"files": files, "hmac": _mac(files)}, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / SIGNATURE_FILE)  # a new file: never write through a link shared with another generation
 
 
 def verify(generation: Path, sub: str) -> None:

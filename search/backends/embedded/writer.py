@@ -80,7 +80,6 @@ class _Chunk:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # file key → sha256 of what was read
     characters: int = 0
-    short: list[str] = field(default_factory=list)
 
 
 # -- the worker side ---------------------------------------------------------------------------------
@@ -130,7 +129,8 @@ class _ChunkJob:
             try:
                 docs = read_documents(src, self.options.manifest, self.options.columns)
             except IngestError as exc:
-                out.skipped.append((src.rel, exc.reason))
+                memory = isinstance(exc.__cause__, MemoryError)
+                out.skipped.append((src.rel, "读取时内存超限，已跳过" if memory else exc.reason))
                 continue
             except OSError as exc:  # vanished or unreadable between discovery and reading
                 out.skipped.append((src.rel, f"无法读取：{exc.strerror or exc}"))
@@ -146,6 +146,7 @@ class _ChunkJob:
                 local = len(records)
                 first = len(units)
                 parents: dict[tuple[str, ...], int] = {}
+                short: list[str] = []
                 for para in doc.paragraphs:
                     norm = normalize(para.text)
                     row = len(units)
@@ -158,11 +159,11 @@ class _ChunkJob:
                     chars += len(norm)
                     out.characters += len(para.text)
                     if len(norm) < 8 and para.kind == "paragraph":
-                        out.short.append(para.text)
+                        short.append(para.text)
                 record = doc.metadata()
                 record.update(
                     file=key, first=first, rows=len(units) - first,
-                    signature=_signature(doc).hex(), agreement=_agreement(doc),
+                    signature=_signature(doc).hex(), agreement=_agreement(doc), short=short,
                 )
                 records.append(record)
                 if chars >= RUN_CHARS:
@@ -379,12 +380,13 @@ def _write(
         for key, sha in chunk.files.items():
             file_table[key] = {"sha256": sha, "root": current[key][1], "rel": current[key][0].rel}
         summary.characters += chunk.characters
-        short.update(chunk.short)
         for run_info in chunk.runs:
             run = store.Run(scratch, run_info["name"], run_info["rows"], run_info["docs"])
             live = np.ones(len(run.docs), dtype=bool)
             for local, record in enumerate(run.docs):
                 verdict = _dedupe(record, by_signature, seen_ids, kept_agreement, options.keep_duplicates)
+                if verdict is None or verdict[0] == "replaces":
+                    short.update(record.get("short", []))
                 if verdict is None:
                     by_signature[record["signature"]] = (record["doc_id"], record["source"])
                     kept_agreement[record["doc_id"]] = (int(record.get("agreement", 0)), None, len(runs))
@@ -411,7 +413,7 @@ def _write(
 
     added_records: list[dict] = []
     if runs and any(live.any() for live in run_live):
-        name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{len(segments)}"
+        name = _segment_name(seg_dir)
         records = store.merge(runs, run_live, seg_dir / name)
         rows = int(np.load(seg_dir / name / "units.npy", mmap_mode="r").shape[0])
         segments.append(_SegmentState(name, rows, records))
@@ -493,6 +495,12 @@ def _kill(doc_id: str, segments: list[_SegmentState], pending: dict, run_live: l
                 return
 
 
+def _segment_name(seg_dir: Path) -> str:
+    """The next segment's name: numbered, so names sort in the order segments were written."""
+    numbers = [int(p.name[4:]) for p in seg_dir.glob("seg-*") if p.name[4:].isdigit()]
+    return f"seg-{max(numbers, default=0) + 1:08d}"
+
+
 def _compact(segments: list[_SegmentState], seg_dir: Path, scratch: Path) -> list[_SegmentState]:
     """Rewrite the live paragraphs of all segments as one segment (runs re-derived from stored texts)."""
     runs: list[store.Run] = []
@@ -524,7 +532,7 @@ def _compact(segments: list[_SegmentState], seg_dir: Path, scratch: Path) -> lis
         if records:
             runs.append(store.write_run(scratch, f"compact-{len(runs)}", units, records))
             lives.append(np.ones(len(records), dtype=bool))
-    name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-c"
+    name = _segment_name(seg_dir)
     records = store.merge(runs, lives, seg_dir / name)
     for run in runs:
         store.remove_run(run)
