@@ -55,10 +55,9 @@ class Document:
     notes: list[str] = field(default_factory=list)  # what ingest noticed: metadata conflicts, repairs (Chinese)
 
     def metadata(self) -> dict[str, Any]:
-        """The document's fields without its paragraphs."""
-        data = asdict(self)
-        data.pop("paragraphs")
-        return data
+        """The document's fields without its paragraphs (asdict would deep-copy every paragraph first)."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), list) else v
+                for f in fields(self) if f.name != "paragraphs"}
 
     def without_paragraphs(self) -> "Document":
         """A copy with metadata only."""

@@ -31,9 +31,14 @@ def test_index_then_query(tmp_path):
     out = _run("query", '"15分钟养老服务圈"', "--index", str(index), "--json", "--per-page", "5")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["total"] >= 2 and len(data["hits"]) <= 5
-    assert all("<mark>15分钟养老服务圈</mark>" in h["highlight"].replace(" ", "") for h in data["hits"])
-    assert set(data["facets"]) == {"province", "level", "tier", "year", "type"}
+    assert data["total"] >= 2 and len(data["hits"]) <= 5 and data["documents"] >= 2
+    for hit in data["hits"]:
+        marked = [hit["text"][a:b].replace(" ", "") for a, b in hit["spans"]]
+        assert marked == ["15分钟养老服务圈"] * len(marked) and marked
+    assert set(data["facets"]) == {"province", "city", "level", "tier", "year", "type"}
+
+    reports = _run("query", "养老", "--index", str(index), "--reports", "--json")
+    assert reports.returncode == 0 and json.loads(reports.stdout)["total"] >= 2
 
     text = _run("query", "养老", "--index", str(index), "--province", "四川省", "--year", "2024")
     assert text.returncode == 0, text.stderr
@@ -77,7 +82,7 @@ def test_a_write_lock_left_in_the_index_does_not_stop_serving(tmp_path):
 
     index = tmp_path / "ix"
     assert _run("index", str(SAMPLE), "--index", str(index), "--quiet").returncode == 0
-    (next(index.glob("gen-*")) / "whoosh" / "MAIN_WRITELOCK").write_text("")  # as a killed writer leaves it
+    (next(index.glob("gen-*")) / "documents" / "MAIN_WRITELOCK").write_text("")  # as a killed writer leaves it
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -97,3 +102,16 @@ def test_a_write_lock_left_in_the_index_does_not_stop_serving(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_terminal_output_strips_control_characters(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "esc.txt").write_text(
+        "2024年巴中市政府工作报告\n\n各位代表：\n\n恶意\x1b]0;pwned\x07文本\x1b[2J清屏\u202e反转的段落。\n", encoding="utf-8"
+    )
+    index = tmp_path / "ix"
+    assert _run("index", str(corpus), "--index", str(index), "--quiet").returncode == 0
+    out = _run("query", "恶意", "--index", str(index))
+    assert out.returncode == 0 and "恶意" in out.stdout
+    assert not any(c in out.stdout for c in "\x1b\x07\u202e")

