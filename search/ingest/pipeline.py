@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ..models import Document, SkippedFile
-from . import metadata, structure
+from ..normalize import normalize
+from . import fragments, markup, metadata, structure
+from .dedupe import Deduper
 from .manifest import MANIFEST_NAMES, Manifest
 from .raw import IngestError, RawDocument, SourceFile
 from .readers import reader_for
@@ -87,39 +89,117 @@ def read_documents(
     return documents
 
 
+def _prepare(raw: RawDocument) -> str:
+    """Text without markup that is never text (comments, scripts, escapes), footnote definitions on one line."""
+    text = markup.strip_blocks(markup.decode_escapes(raw.text))
+    if raw.layout != "pdf":
+        text = markup.join_footnote_definitions(text)
+    return text
+
+
+def _clean_meta(meta: dict) -> dict:
+    out = {}
+    for key, value in meta.items():
+        if isinstance(value, str):
+            value = markup.strip_blocks(markup.decode_escapes(value)).strip()
+        out[key] = value
+    return out
+
+
+def _document(src: SourceFile, raw: RawDocument, blocks: list, source: str, multi: bool,
+              manifest: Manifest | None, notes: list[str]) -> Document | None:
+    """One report's Document from its blocks, or None when it has no body."""
+    base = f"{src.rel}#{raw.part}" if raw.part is not None else src.rel
+    report = structure.take_front(blocks)
+    if not report.blocks and not report.front:
+        return None
+    fields: dict = {}
+    if manifest is not None:
+        fields = manifest.lookup(source) if multi else manifest.lookup(base)
+        if multi and manifest.lookup(source) == manifest.lookup(src.rel):
+            fields.pop("title", None)  # one file-level title cannot name each of several reports
+    raw_meta = _clean_meta(raw.meta)
+    if multi:
+        raw_meta.pop("title", None)
+    body_blocks, joins = fragments.join_fragments(report.blocks)
+    body = "\n".join(b.text for b in body_blocks if b.kind == "text")
+    headings = [b.text for b in body_blocks if b.kind == "text" and structure.heading_level(b)]
+    anonymized = "XX" in report.title.upper()
+    notes = list(notes)
+    if raw_meta.pop("note", None):
+        notes.append("front matter 无法解析，已忽略")
+    if front_note := raw_meta.pop("front_note", None):
+        notes.append(str(front_note))
+    meta = metadata.describe(
+        body=body,
+        front={"title": report.title, "date": report.date_line, "speaker": report.speaker_line},
+        raw_meta=raw_meta,
+        manifest=fields,
+        rel=src.rel,
+        anonymized_title=anonymized,
+        headings=headings,
+        notes=notes,
+    )
+    doc_id = structure.doc_id_for(source)
+    title = meta["title"]
+    # Front lines stay units as written; the title line only when the repaired title does not already
+    # hold its text (no text of the source is lost).
+    front = [
+        line for line in report.front
+        if not (line == report.title_line and normalize(line) and normalize(line) in normalize(title))
+    ]
+    paragraphs = structure.build(doc_id, title, front, body_blocks)
+    if not any(p.kind in ("paragraph", "row", "heading") for p in paragraphs):
+        return None
+    return Document(doc_id=doc_id, source=source, paragraphs=paragraphs, notes=notes, **meta)
+
+
 def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None) -> list[Document]:
-    lines = repair(raw.text, raw.layout)
+    lines = repair(_prepare(raw), raw.layout)
     blocks = structure.to_blocks(lines)
     parts = structure.split_reports(blocks)
     base = f"{src.rel}#{raw.part}" if raw.part is not None else src.rel
     multi = len(parts) > 1
-    out: list[Document] = []
-    for k, part in enumerate(parts, start=1):
-        source = f"{base}#{k}" if multi and raw.part is None else f"{base}-{k}" if multi else base
-        report = structure.take_front(part)
-        if not report.blocks and not report.front:
+
+    def source_of(k: int) -> str:
+        return f"{base}#{k}" if multi and raw.part is None else f"{base}-{k}" if multi else base
+
+    docs = [(k, d) for k, part in enumerate(parts, start=1)
+            if (d := _document(src, raw, part, source_of(k), multi, manifest, [])) is not None]
+    if len(docs) < 2:
+        return [d for _, d in docs]
+    # A saved page may hold one report two to four times: copies collapse to the best one.
+    kept, dropped = collapse_copies([d for _, d in docs])
+    if len(kept) == len(docs):
+        return kept
+    if len(kept) == 1:
+        k = next(k for k, d in docs if d is kept[0])
+        note = f"文件中同一报告出现 {len(docs)} 次，已合并为一份"
+        single = _document(src, raw, parts[k - 1], base, False, manifest, [note])
+        return [single] if single is not None else kept
+    for doc in kept:
+        copies = dropped.get(doc.doc_id, [])
+        if copies:
+            doc.notes.append(f"文件中另有 {len(copies)} 份相同的报告（{'、'.join(copies)}），已合并")
+    return kept
+
+
+def collapse_copies(docs: list[Document]) -> tuple[list[Document], dict[str, list[str]]]:
+    """Near-duplicate documents of one file collapsed to the copy whose metadata agrees best with its text.
+
+    Returns the kept documents in file order and, per kept doc_id, the sources of the copies dropped.
+    """
+    deduper = Deduper()
+    kept: dict[str, Document] = {}
+    dropped: dict[str, list[str]] = {}
+    for doc in docs:
+        decision = deduper.offer(doc)
+        if decision.kind == "duplicate":
+            dropped.setdefault(decision.other_doc_id, []).append(doc.source)
             continue
-        fields: dict = {}
-        if manifest is not None:
-            fields = manifest.lookup(source) if multi else manifest.lookup(base)
-            if multi and manifest.lookup(source) == manifest.lookup(src.rel):
-                fields.pop("title", None)  # one file-level title cannot name each of several reports
-        raw_meta = dict(raw.meta)
-        if multi:
-            raw_meta.pop("title", None)
-        body = "\n".join(b.text for b in report.blocks)
-        anonymized = "XX" in report.title.upper()
-        meta = metadata.describe(
-            body=body,
-            front={"title": report.title, "date": report.date_line, "speaker": report.speaker_line},
-            raw_meta=raw_meta,
-            manifest=fields,
-            rel=src.rel,
-            anonymized_title=anonymized,
-        )
-        doc_id = structure.doc_id_for(source)
-        paragraphs, headings = structure.build(doc_id, report.blocks)
-        if not paragraphs:
-            continue
-        out.append(Document(doc_id=doc_id, source=source, paragraphs=paragraphs, headings=headings, **meta))
-    return out
+        if decision.kind == "replaces":
+            kept.pop(decision.other_doc_id, None)
+            dropped.setdefault(doc.doc_id, []).extend(dropped.pop(decision.other_doc_id, []) + [decision.other_source])
+        kept[doc.doc_id] = doc
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    return sorted(kept.values(), key=lambda d: order[d.doc_id]), dropped

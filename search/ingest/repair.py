@@ -11,11 +11,15 @@ import re
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 _SPACE = "[ \t\u3000\u00a0]+"
 # whitespace is kept only between two Latin letters or digits (the rule `normalize` applies too)
-_SPACE_CJK = re.compile(rf"(?<![A-Za-z0-9\u00c0-\u024f.%+\-]){_SPACE}|{_SPACE}(?![A-Za-z0-9\u00c0-\u024f])")
+# (Roman numerals and full-width Latin/digits count as Latin: `normalize` turns them into ASCII, "Ⅱ Ⅲ" → "ii iii")
+_LATIN = "A-Za-z0-9\u00c0-\u024f\u2160-\u217f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_SPACE_CJK = re.compile(rf"(?<![{_LATIN}.%+\-]){_SPACE}|{_SPACE}(?![{_LATIN}])")
 # bare page numbers: "65", "— 9 —", "— 9—", "-12-", "第 3 页"
 _PAGE_NUMBER = re.compile(r"^[\s—–\-－]*(?:\d{1,4}|第\s*\d{1,4}\s*页)[\s—–\-－]*$")
 _DASHED_PAGE_NUMBER = re.compile(r"^\s*[—–\-－]+\s*\d{1,4}\s*[—–\-－]+\s*$")
-_FOOTNOTE = re.compile(r"[［\[]\s*\d{1,3}\s*[］\]]")
+# "［1］" printed as superscript in PDFs, and Markdown footnote references "[^1]" (not the definitions
+# "[^1]: …" at a line's start, which become notes)
+_FOOTNOTE = re.compile(r"[［\[]\s*\d{1,3}\s*[］\]]|\[\^[^\]\s]{1,16}\](?!:)")
 _FOOTNOTE_LINE = re.compile(r"^\s*(?:[［\[]\s*\d{1,3}\s*[］\]]\s*)+$")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,300})?/?>")
 _TERMINAL = tuple("。！？：；”’）」』…!?;:")
@@ -183,11 +187,25 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _strip_tags(text: str) -> str:
+    """HTML tags out of Markdown or plain text; <br> breaks a line, except inside a table row (a space)."""
+    out = []
+    for line in text.split("\n"):
+        if "<" in line:
+            line = _BR.sub(" " if line.lstrip().startswith("|") else "\n", line)
+            line = _HTML_TAG.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 def repair(text: str, layout: str = "plain") -> list[str]:
     """Clean text and return its paragraphs (and heading/metadata lines), one per item."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\u200b", "")
-    if layout == "markdown":
-        text = _HTML_TAG.sub("", text)
+    if layout != "pdf" and "<" in text:
+        text = _strip_tags(text)
     lines = text.split("\n")
     pdf = layout == "pdf" or (layout == "plain" and looks_pdf_extracted(lines))
     if pdf:
