@@ -41,10 +41,13 @@ from search.normalize import normalize  # noqa: E402
 SHORT = 8
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,16}\]|［\s*\d{1,3}\s*］|\[\s*\d{1,3}\s*\]")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$|^[\s|:\-]*-{3,}[\s|:\-]*$")
+# Unambiguous work-plan headings only ("一、2016年主要工作" reviews, so "主要工作" is not one of them);
+# a heading that looks back (回顾, 成就, 完成了 …) is not a plan whatever it says.
 _PLAN = re.compile(
-    r"((?:19|20)\d{2})年(?:的)?(?:工作安排|重点工作|主要任务|主要工作|工作总体要求|工作重点|重点任务|工作任务|"
+    r"((?:19|20)\d{2})年(?:的)?(?:工作安排|重点工作|主要任务|工作总体要求|工作重点|重点任务|"
     r"政府工作安排|工作总体部署|目标任务|工作目标|工作建议|预期目标|主要目标)"
 )
+_LOOKS_BACK = re.compile(r"回顾|总结|成就|成效|情况|完成了|取得|过去|以来")
 _SHORT_PROVINCE = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏",
                    "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆"}
 
@@ -92,7 +95,8 @@ def year_conflicts(doc) -> list[str]:
         if doc.year != y + (1 if m == 12 else 0):
             out.append(f"日期 {doc.date}")
     headings = [t for kind, t, _ in units(doc) if kind == "heading"]
-    plans = Counter(int(m.group(1)) for t in headings if len(t) <= 40 for m in _PLAN.finditer(re.sub(r"\s", "", t)))
+    plans = Counter(int(m.group(1)) for t in headings if len(t) <= 40 and not _LOOKS_BACK.search(t)
+                    for m in _PLAN.finditer(re.sub(r"\s", "", t)))
     if plans:
         top = plans.most_common(1)[0][0]
         if top != doc.year:

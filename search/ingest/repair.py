@@ -140,6 +140,43 @@ def _visual_lines(lines: list[str]) -> list[str]:
     return out
 
 
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def _lead_line(row: str, nxt: str, next_width: int, full: int) -> bool:
+    """A short unpunctuated line that begins a paragraph of its own, followed by the indented first line of the next.
+
+    In print a paragraph's first line is indented (two characters narrower than a full line) and the
+    lines after it are full, so a short line followed by another short line that does not end a
+    paragraph means: this line stood alone ("回顾 2023：迎难而上、砥砺前行", "一年来，…综合实力稳步提升")
+    and a new paragraph starts below it. A wrap inside a sentence is followed by a full line instead.
+    """
+    return (
+        len(row) <= 40
+        and not _SENTENCE_END.search(row)
+        and not _standalone(row)
+        and not nxt.endswith(_TERMINAL)
+        and not nxt.startswith(_OPENING_CLOSERS)
+        and full - 8 <= next_width < full - 3  # the next line is an indented first line, not a wrap's tail
+        and 8 <= width(row) <= next_width
+        and not row.startswith("各位代表")
+        and not _word_across(row, nxt)
+    )
+
+
+def _word_across(left: str, right: str) -> bool:
+    """Whether a jieba word runs across the break ("地区生产总|值" → 生产总值, "为打|造" → 打造): then it is a wrap."""
+    import rjieba
+
+    tail, head = left[-4:], right[:4]
+    pos = 0
+    for word in rjieba.cut(tail + head):
+        if pos < len(tail) < pos + len(word):
+            return True
+        pos += len(word)
+    return False
+
+
 def _unwrap(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines into paragraphs, inferring paragraph ends from line width and punctuation."""
     rows = _visual_lines(lines)
@@ -175,6 +212,10 @@ def _unwrap(lines: list[str]) -> list[str]:
         ends = row.endswith(_TERMINAL)
         # Punctuation is set narrow at a line's end, so a line closing a quote may look short when full.
         short = line_width < fulls[i] - (7 if row.endswith(("”", "’", "）", "」")) else 3)
+        if current == row and not ends and short and _lead_line(row, nxt, widths[i + 1], fulls[i]):
+            out.append(f"**{current}**")  # a lead heading on its own line: structure makes it a heading
+            current = ""
+            continue
         if (
             (ends and short)
             or (short and line_width < 0.75 * fulls[i] and _heading_like(row))
