@@ -107,7 +107,9 @@ def test_raw_seed_000_metadata_and_repair() -> None:
     assert "“2+2+X”产业集群产值占比提升至89%" in joined
     assert "实现地区生产总值1550亿元" in joined
     assert "［" not in joined and "— 9" not in joined
-    assert [h.text for h in headings(doc)][:3] == ["一、2023年工作回顾", "二、2024年工作安排", "三、全面加强政府自身建设"]
+    # "一、聚焦产业强市，…优势" stands on its own line above its paragraph: a heading, no longer glued to it
+    assert [h.text for h in headings(doc)][:3] == ["一、2023年工作回顾", "二、2024年工作安排", "一、聚焦产业强市，提速转型升级，厚植区域竞争优势"]
+    assert "三、全面加强政府自身建设" in [h.text for h in headings(doc)]
     # glossary notes are body paragraphs under the 名词解释 heading
     note = next(p for p in body(doc) if p.text.startswith("19.农业生产“三品一标”：即"))
     assert note.section == ("名词解释",)

@@ -11,7 +11,6 @@ import re
 
 # R on Windows writes characters outside the locale as "<U+00A0>"; other exporters as "<U+3000>" too.
 _ESCAPE = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
-_BLOCKS = (("<!--", "-->"), ("<script", "</script"), ("<style", "</style"))
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\s]{1,16}\]:")
 
 
@@ -29,17 +28,18 @@ def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(char, text)
 
 
-def strip_blocks(text: str) -> str:
-    """Remove HTML comments, <script> and <style> blocks; an unclosed one loses only its opening token."""
+def strip_blocks(text: str, tags: tuple[str, ...] = ("script", "style")) -> str:
+    """Remove HTML comments and the elements `tags` (script, style); an unclosed one loses only its opening token."""
     lower = text.lower()
-    if not any(opener in lower for opener, _ in _BLOCKS):
+    blocks = (("<!--", "-->"),) + tuple((f"<{t}", f"</{t}") for t in tags)
+    if not any(opener in lower for opener, _ in blocks):
         return text
     out: list[str] = []
     pos = 0
     n = len(text)
     # Next position of each opener, found once and advanced monotonically: linear over the text.
-    nxt = {opener: lower.find(opener) for opener, _ in _BLOCKS}
-    closers = dict(_BLOCKS)
+    nxt = {opener: lower.find(opener) for opener, _ in blocks}
+    closers = dict(blocks)
     found: dict[str, tuple[int, int]] = {}
     while pos < n:
         live = [(at, opener) for opener, at in nxt.items() if at >= 0]

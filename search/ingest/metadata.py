@@ -542,6 +542,8 @@ def describe(
     _correct_title_year(meta, notes)
     _repair_title(meta, notes)
     url = str(meta.get("url") or "").strip()
+    if url.lower().startswith("www."):
+        url = meta["url"] = "http://" + url  # an address written without its scheme
     if url and not _HTTP_URL.match(url):
         notes.append(f"链接“{url[:40]}”不是 http(s) 地址，已丢弃")
         meta["url"] = ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import os
+import stat
 from pathlib import Path
 from typing import Sequence
 
@@ -25,29 +27,83 @@ def _hidden(parts: Sequence[str]) -> bool:
     return any(part.startswith(".") for part in parts)
 
 
+# Never opened, whatever a link says: kernel and device trees (reading /proc/self/… or a device blocks
+# or leaks the machine's state into the index).
+_SYSTEM_TREES = ("/proc", "/sys", "/dev", "/run")
+
+
+def _inside(real: str, roots: Sequence[str]) -> bool:
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def file_refusal(path: Path, roots: Sequence[str] = ()) -> str | None:
+    """Why a file must not be read (Chinese), or None: only regular files, and only inside `roots` when given.
+
+    Checked with lstat/stat, never by opening: opening a FIFO blocks, a device may never end. A symlink
+    is followed only when its real path lies under one of `roots`.
+    """
+    try:
+        link = os.lstat(path)
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or type(exc).__name__}）"
+    real = os.path.realpath(path)
+    if _inside(real, _SYSTEM_TREES):
+        return "指向系统目录（/proc、/dev 等），未读取"
+    if stat.S_ISLNK(link.st_mode) and roots and not _inside(real, roots):
+        return "符号链接指向语料目录之外，未读取"
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or type(exc).__name__}）"
+    if not stat.S_ISREG(info.st_mode):
+        return "不是普通文件（设备、管道、套接字或目录），未读取"
+    return None
+
+
 def discover(paths: Sequence[str | Path]) -> tuple[list[SourceFile], list[SkippedFile]]:
-    """Supported files under the given files and folders, sorted by relative path, and what was skipped."""
+    """Supported regular files under the given files and folders, sorted by relative path, and what was skipped.
+
+    Folders are walked without following directory symlinks (no loops, nothing outside); a file symlink
+    is read only when it points inside the folder it was found in; devices, FIFOs, sockets and anything
+    under /proc, /sys, /dev are skipped with a reason. A file named directly is read when it is regular.
+    """
     found: dict[tuple[str, str], SourceFile] = {}
     skipped: list[SkippedFile] = []
     for given in paths:
         root = Path(given)
-        if not root.exists():
+        if not os.path.lexists(root):
             skipped.append(SkippedFile(str(given), "路径不存在"))
             continue
-        if root.is_file():
+        if not root.is_dir() or root.is_symlink() and not os.path.isdir(os.path.realpath(root)):
             if reader_for(root) is None:
                 skipped.append(SkippedFile(root.name, "不支持的文件格式"))
+            elif (reason := file_refusal(root)) is not None:
+                skipped.append(SkippedFile(root.name, reason))
             else:
-                found[(str(root.resolve()), root.name)] = SourceFile(root, root.name)
+                found[(os.path.realpath(root), root.name)] = SourceFile(root, root.name)
             continue
-        for path in root.rglob("*"):
-            rel = path.relative_to(root)
-            # manifests live next to the documents they describe but are not documents themselves
-            if _hidden(rel.parts) or path.name.lower() in MANIFEST_NAMES or not path.is_file():
-                continue
-            if reader_for(path) is None:
-                continue
-            found[(str(path.resolve()), rel.as_posix())] = SourceFile(path, rel.as_posix())
+        real_root = os.path.realpath(root)
+        if _inside(real_root, _SYSTEM_TREES):
+            skipped.append(SkippedFile(str(given), "指向系统目录（/proc、/dev 等），未读取"))
+            continue
+        for folder, dirnames, filenames in os.walk(root, followlinks=False):
+            base = Path(folder)
+            for name in sorted(dirnames):
+                if os.path.islink(base / name) and not name.startswith("."):
+                    rel = (base / name).relative_to(root).as_posix()
+                    skipped.append(SkippedFile(rel, "目录符号链接不跟随，未读取"))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not os.path.islink(base / d))
+            for name in filenames:
+                path = base / name
+                rel_path = path.relative_to(root)
+                # manifests live next to the documents they describe but are not documents themselves
+                if _hidden(rel_path.parts) or name.lower() in MANIFEST_NAMES or reader_for(path) is None:
+                    continue
+                reason = file_refusal(path, [real_root])
+                if reason is not None:
+                    skipped.append(SkippedFile(rel_path.as_posix(), reason))
+                    continue
+                found[(os.path.realpath(path), rel_path.as_posix())] = SourceFile(path, rel_path.as_posix())
     files = sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
     return files, skipped
 
@@ -73,6 +129,9 @@ def read_documents(
 
     `columns` maps fields (text, title, province …) to the column names of CSV/JSONL datasets.
     """
+    reason = file_refusal(Path(src.path))
+    if reason is not None:
+        raise IngestError(reason)
     if src.path.stat().st_size > MAX_FILE_BYTES:
         raise IngestError(f"文件过大（超过 {MAX_FILE_BYTES >> 20} MB），未索引")
     raws = _read_raw(src, columns)
@@ -126,9 +185,7 @@ def _document(src: SourceFile, raw: RawDocument, blocks: list, source: str, mult
     headings = [b.text for b in body_blocks if b.kind == "text" and structure.heading_level(b)]
     anonymized = "XX" in report.title.upper()
     notes = list(notes)
-    if raw_meta.pop("note", None):
-        notes.append("front matter 无法解析，已忽略")
-    if front_note := raw_meta.pop("front_note", None):
+    if front_note := raw_meta.pop("note", None):
         notes.append(str(front_note))
     meta = metadata.describe(
         body=body,

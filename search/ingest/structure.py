@@ -20,7 +20,9 @@ _YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
 #   2010年1月16日沈阳市第十四届人民代表大会第三次会议通过        （2010年1月22日 秦光荣）
 #   ——2021年2月6日在大连市第十六届人民代表大会第四次会议上市长陈绍旺
 #   在四川省第十一届人民代表大会第三次会议上（2010年1月26日）
-_DASHES = r"(?:——|――|──|--|—|―|─|-|－)*"
+# One character class, not alternatives of one and two dashes: "(?:——|—)*" backtracks exponentially on a
+# long run of dashes that is not followed by a date.
+_DASHES = r"[—―─\-－]*"
 _FULL_DATE = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
 FULL_DATE = re.compile(_FULL_DATE)
 DATE_LINE = re.compile(
