@@ -92,7 +92,8 @@ def year_conflicts(doc) -> list[str]:
     out = []
     if doc.date:
         y, m = int(doc.date[:4]), int(doc.date[5:7])
-        if doc.year != y + (1 if m == 12 else 0):
+        # the documented rule: delivered in the report's year, or in November/December of the year before
+        if doc.year != y and not (doc.year == y + 1 and m >= 11):
             out.append(f"日期 {doc.date}")
     headings = [t for kind, t, _ in units(doc) if kind == "heading"]
     plans = Counter(int(m.group(1)) for t in headings if len(t) <= 40 and not _LOOKS_BACK.search(t)

@@ -18,6 +18,8 @@ _ENDS = tuple("。！？；：…!?;:”’）)」』》】")
 _BODY = re.compile(r"[。！？；，]")
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．](?!\d)|——|[①-⑳])")
 _SALUTATION = re.compile(r"^(?:各?位代表|同志们|代表们)[：:！!，,。]?$")
+_LABEL = re.compile(r"^(?:附|附件\d*|附注|附录|注|注释|名词注解|名词解释|文档附件|说明|备注)[：:]?(?:名词注解|名词解释|\*.*)?[：:]?$")
+_SIGNATURE = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}(?:市长|省长|主席|总理|县长|区长))[:：]?[\u4e00-\u9fff·]{2,4}$")
 _OPENING = re.compile(r"^[，。、；：！？）》」』”’,.;:!?)%]")
 
 
@@ -50,7 +52,13 @@ def describe_short(text: str) -> str:
     """What a short paragraph is (Chinese): a salutation, a closing, a signature or date, or a fragment."""
     compact = re.sub(r"\s+", "", text)
     if _SALUTATION.match(compact):
-        return "称呼" if compact.startswith(("各位", "同志", "代表")) else "称呼（来源缺字）"
+        return "称呼" if compact.startswith(("各位", "同志", "代表")) else "称呼，来源缺字"
+    if _LABEL.match(compact):
+        return "附注标签"
+    if _SIGNATURE.match(compact):
+        return "署名"
+    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", compact):
+        return "孤立标点"
     if re.fullmatch(r"(?:谢谢|谢谢大家|谢谢各位)[！!。]?", compact):
         return "致谢"
     if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", compact):

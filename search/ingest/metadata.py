@@ -5,7 +5,9 @@ itself ("我代表常州市人民政府"), and for anonymized reports the provin
 
 **What `year` means.** A report's year is the year whose work it plans and in which it is delivered;
 the year it reviews is year − 1. A report delivered in December counts for the next year (its plan is
-for the coming year). So the year agrees with the delivery date (date's year, +1 in December) and with
+for the coming year). So the year agrees with the delivery date (date's year, +1 in December; a
+session held in November may also plan the next year: 兰州's 2012 report was delivered 2011-11-15, so
+a date in November or December of year − 1 agrees too) and with
 the report's own work-plan heading ("三、2018年工作安排建议", "2024年主要任务"; a review heading
 "一、2023年工作回顾" gives 2024).
 
@@ -31,7 +33,7 @@ from typing import Any
 
 from . import places
 from .places import Place, SUFFIX_TIER
-from .repair import SPEAKER_LINE
+from .repair import SPEAKER_LINE, fix_spacing
 from .structure import FULL_DATE
 
 FIELDS = ("title", "year", "date", "speaker", "type", "level", "tier", "province", "city", "county", "url")
@@ -206,7 +208,7 @@ _AMBIGUOUS = re.compile(r"^(?:的)?(?:主要|政府)?(?:的)?工作")
 def clean_title(title: str) -> str:
     """A title without markup, footnote marks and surplus whitespace; "" when nothing readable is left."""
     text = _TITLE_MARKUP.sub("", str(title or ""))
-    text = re.sub(r"\s+", " ", text).strip()
+    text = fix_spacing(re.sub(r"\s+", " ", text).strip())  # "2024年\u00a0赣州市" → "2024年赣州市"
     return text if _WORDY.search(text) else ""
 
 
@@ -376,13 +378,21 @@ def _repair_title(meta: dict[str, Any], notes: list[str]) -> None:
         return
     if "政府工作报告" not in title and "工作报告" not in title:
         return
-    named = _TITLE_PLACE.match(re.sub(r"\s+", "", title))
-    if named and _KIND_SUFFIX.search(re.sub(r"(?:人民)?(?:政府)?$", "", named.group(1))):
+    compact = re.sub(r"\s+", "", title)
+    named = _TITLE_PLACE.match(compact)
+    name = re.sub(r"(?:人民)?(?:政府)?$", "", named.group(1)) if named else ""
+    bare = re.fullmatch(r"(?:本|我)?(自治区|省|市|区|县|州|盟|旗)", name)
+    if name and not bare and _KIND_SUFFIX.search(name) and len(_KIND_SUFFIX.sub("", name)) >= 2:
         return  # the title names a place of its own ("测试市", "XX区"), even one the gazetteer does not know
-    # The place goes in before "政府工作报告", so the rest of the title stays as written
-    # ("1964年政府工作报告" → "1964年国务院政府工作报告", "政府工作报告（2014年1月20日 李纪恒）" → "云南省政府工作报告（…）").
-    m = re.search(r"《?(?:人民)?政府工作报告", title)
-    rebuilt = title[:m.start()] + _place_name(meta) + title[m.start():] if m else _report_title(meta)
+    if bare:
+        # "2012年自治区政府工作报告", "2008年省政府工作报告": the bare kind word becomes the place's name
+        at = compact.index(name)
+        rebuilt = compact[:at] + _place_name(meta) + compact[at + len(name):]
+    else:
+        # The place goes in before "政府工作报告", so the rest of the title stays as written ("1964年政府
+        # 工作报告" → "1964年国务院政府工作报告", "政府工作报告（2014年1月20日 李纪恒）" → "云南省政府工作报告（…）").
+        m = re.search(r"《?(?:人民)?政府工作报告", title)
+        rebuilt = title[:m.start()] + _place_name(meta) + title[m.start():] if m else _report_title(meta)
     if rebuilt != title:
         notes.append(f"标题“{title}”未写地名，改为“{rebuilt}”")
         meta["title"] = rebuilt

@@ -95,8 +95,11 @@ def is_title_line(line: str) -> bool:
     return len(compact) <= 40 and bool(TITLE_LINE.match(compact))
 
 
+_SALUTATION = re.compile(r"^各位代表[：:！!，,]?$")
+
+
 def _standalone(line: str) -> bool:
-    return is_title_line(line) or bool(SPEAKER_LINE.match(line))
+    return is_title_line(line) or bool(SPEAKER_LINE.match(line)) or bool(_SALUTATION.match(line))
 
 
 _INNER_PUNCT = re.compile(r"[，。、；：！？,;]")
