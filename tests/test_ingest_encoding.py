@@ -19,8 +19,8 @@ def _read(name: str):
 @pytest.mark.parametrize("name", ["utf8.txt", "bom.txt", "gbk.txt"])
 def test_encodings_decode_to_the_same_text(name: str) -> None:
     (doc,) = _read(name)
-    assert doc.paragraphs[0].text == "各位代表："
-    assert doc.paragraphs[1].text.startswith("现在，我代表县人民政府")
+    assert body(doc)[0].text == "各位代表："
+    assert body(doc)[1].text.startswith("现在，我代表县人民政府")
     assert doc.level == "县" and doc.year == 2024
 
 
@@ -50,12 +50,12 @@ def test_front_matter_and_markdown() -> None:
     assert doc.url == "https://example.org/r.html"
     assert doc.date == "2023-01-10" and doc.year == 2023
     assert doc.speaker == "市长 盛蕾"
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text for p in body(doc)]
     assert "过去一年，我们坚持稳中求进。" in texts  # bold markup removed
     assert not any("**" in t or t.startswith("#") for t in texts)
-    assert [(h.text, h.level) for h in doc.headings] == [("一、2022年工作回顾", 1), ("（一）着力扩大内需", 2)]
+    assert [(h.text, h.level) for h in headings(doc)] == [("一、2022年工作回顾", 1), ("（一）着力扩大内需", 2)]
     # a heading marker followed by a sentence is body text, under the bold heading of the same words
-    para = next(p for p in doc.paragraphs if p.text.startswith("（一）着力扩大内需。"))
+    para = next(p for p in body(doc) if p.text.startswith("（一）着力扩大内需。"))
     assert para.section == ("一、2022年工作回顾", "（一）着力扩大内需")
     # the date and speaker lines are metadata, not body
     assert not any("会议上" in t or "盛蕾" in t for t in texts)
@@ -74,7 +74,7 @@ def test_repeated_paragraph_ids_are_distinct_and_stable() -> None:
 
 def test_broken_front_matter_is_not_fatal() -> None:
     (doc,) = _read("broken_front.md")
-    assert [p.text for p in doc.paragraphs] == ["正文第一段。"]
+    assert [p.text for p in body(doc)] == ["正文第一段。"]
 
 
 def test_a_date_written_with_full_width_digits_comes_out_ascii(tmp_path) -> None:
@@ -84,3 +84,13 @@ def test_a_date_written_with_full_width_digits_comes_out_ascii(tmp_path) -> None
                     "各位代表：\n\n现在，我代表市人民政府向大会报告工作。\n", encoding="utf-8")
     (doc,) = read_documents(SourceFile(path, path.name))
     assert doc.date == "2014-01-05" and doc.year == 2014
+
+
+def body(doc):
+    """The body paragraphs of a document (its units of kind "paragraph"), in reading order."""
+    return [p for p in doc.paragraphs if p.kind == "paragraph"]
+
+
+def headings(doc):
+    """The heading units of a document."""
+    return [p for p in doc.paragraphs if p.kind == "heading"]

@@ -9,7 +9,7 @@ import pytest
 
 from search.ingest import IngestError, SourceFile, discover, load_manifest, read_documents
 
-REPORT = "各位代表：\n现在，我代表市人民政府向大会报告工作。\n一、2023年工作回顾\n2023年是开局之年。\n"
+REPORT = "各位代表：\n现在，我代表市人民政府向大会报告工作。\n一、过去一年工作回顾\n过去一年是开局之年。\n"
 
 
 def test_csv_with_bom_and_lookup(tmp_path: Path) -> None:

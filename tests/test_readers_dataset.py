@@ -116,7 +116,7 @@ def test_end_to_end_documents():
         ("2024年达州市政府工作报告", 2024, "四川省", "达州市"),
         ("2024年广元市政府工作报告", 2024, "四川省", "广元市"),
     ]
-    texts = [p.text for p in docs[1].paragraphs]
+    texts = [p.text for p in body(docs[1])]
     assert texts[0] == "各位代表："
     assert not any(w in t for t in texts for w in FURNITURE)
 
@@ -128,4 +128,14 @@ def test_end_to_end_documents():
     (doc,) = read_documents(SourceFile(FORMATS / "ganzhou_gbk.csv", "ganzhou.csv"))
     # Only the province is in the row; the title names the city, which is the more precise place.
     assert (doc.title, doc.year, doc.province, doc.city, doc.tier) == ("2024年赣州市政府工作报告", 2024, "江西省", "赣州市", "地级")
-    assert "我代表赣州市人民政府" in doc.paragraphs[1].text
+    assert "我代表赣州市人民政府" in body(doc)[1].text
+
+
+def body(doc):
+    """The body paragraphs of a document (its units of kind "paragraph"), in reading order."""
+    return [p for p in doc.paragraphs if p.kind == "paragraph"]
+
+
+def headings(doc):
+    """The heading units of a document."""
+    return [p for p in doc.paragraphs if p.kind == "heading"]

@@ -74,6 +74,16 @@ def test_end_to_end_document():
     (doc,) = read_documents(SourceFile(REPORT, "tianshui_report.docx"))
     assert (doc.title, doc.year, doc.province, doc.city) == ("2024年天水市政府工作报告", 2024, "甘肃省", "天水市")
     assert doc.speaker == "市长 王军"
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text for p in body(doc)]
     assert texts[:2] == ["各位代表：", "现在，我代表天水市人民政府，向大会报告工作，请予审议，并请市政协委员和其他列席人员提出意见。"]
-    assert [h.text for h in doc.headings][:3] == ["一、2023年工作回顾", "（一）产业发展提速", "二、2024年主要目标任务"]
+    assert [h.text for h in headings(doc)][:3] == ["一、2023年工作回顾", "（一）产业发展提速", "二、2024年主要目标任务"]
+
+
+def body(doc):
+    """The body paragraphs of a document (its units of kind "paragraph"), in reading order."""
+    return [p for p in doc.paragraphs if p.kind == "paragraph"]
+
+
+def headings(doc):
+    """The heading units of a document."""
+    return [p for p in doc.paragraphs if p.kind == "heading"]

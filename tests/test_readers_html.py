@@ -121,8 +121,8 @@ def test_end_to_end_document():
     assert doc.province == "四川省" and doc.city == "巴中市"
     assert doc.speaker == "市长 李明华"
     assert doc.date == "2024-01-10"  # the day it was delivered, not the page's publication date
-    assert [h.text for h in doc.headings][:2] == ["一、2023年工作回顾", "（一）产业发展提速"]
-    texts = [p.text for p in doc.paragraphs]
+    assert [h.text for h in headings(doc)][:2] == ["一、2023年工作回顾", "（一）产业发展提速"]
+    texts = [p.text for p in body(doc)]
     assert texts[0] == "各位代表："
     assert all(not any(w in t for w in FURNITURE) for t in texts)
 
@@ -139,3 +139,13 @@ def test_binary_junk_named_html(tmp_path: Path):
     f.write_bytes(bytes(range(256)) * 80)
     with pytest.raises(IngestError):
         html.read(f)
+
+
+def body(doc):
+    """The body paragraphs of a document (its units of kind "paragraph"), in reading order."""
+    return [p for p in doc.paragraphs if p.kind == "paragraph"]
+
+
+def headings(doc):
+    """The heading units of a document."""
+    return [p for p in doc.paragraphs if p.kind == "heading"]

@@ -86,9 +86,19 @@ def test_end_to_end_document():
     (doc,) = read_documents(SourceFile(REPORT, "nanping_report.pdf"))
     assert (doc.title, doc.year, doc.province, doc.city) == ("2024年南平市政府工作报告", 2024, "福建省", "南平市")
     assert doc.date == "2024-01-16"
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text for p in body(doc)]
     # wraps joined across the page break, header and page numbers gone
     assert texts[1] == "现在，我代表南平市人民政府，向大会报告工作，请予审议，并请市政协委员和其他列席人员提出意见。"
     assert "过去一年，全市地区生产总值增长6.5%，规模以上工业增加值增长8.1%，城乡居民人均可支配收入分别增长5.2%和7.3%。" in texts
     assert not any("公报" in t for t in texts)
-    assert [h.text for h in doc.headings] == ["一、2023年工作回顾", "（一）产业发展提速", "二、2024年主要目标任务"]
+    assert [h.text for h in headings(doc)] == ["一、2023年工作回顾", "（一）产业发展提速", "二、2024年主要目标任务"]
+
+
+def body(doc):
+    """The body paragraphs of a document (its units of kind "paragraph"), in reading order."""
+    return [p for p in doc.paragraphs if p.kind == "paragraph"]
+
+
+def headings(doc):
+    """The heading units of a document."""
+    return [p for p in doc.paragraphs if p.kind == "heading"]

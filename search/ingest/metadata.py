@@ -1,7 +1,27 @@
 """Describe a report: title, year, date, speaker, type and locality, from the strongest source that knows.
 
-Sources, strongest first: manifest, front matter, title line, folder and file names, the text itself
-("我代表常州市人民政府"), and for anonymized reports the province cues of `PROVINCE_CUES`.
+Sources of place, strongest first: manifest, front matter, title line, folder and file names, the text
+itself ("我代表常州市人民政府"), and for anonymized reports the province cues of `PROVINCE_CUES`.
+
+**What `year` means.** A report's year is the year whose work it plans and in which it is delivered;
+the year it reviews is year − 1. A report delivered in December counts for the next year (its plan is
+for the coming year). So the year agrees with the delivery date (date's year, +1 in December; a
+session held in November may also plan the next year: 兰州's 2012 report was delivered 2011-11-15, so
+a date in November or December of year − 1 agrees too) and with
+the report's own work-plan heading ("三、2018年工作安排建议", "2024年主要任务"; a review heading
+"一、2023年工作回顾" gives 2024).
+
+**Who wins.** A manifest is the user's word and wins. Otherwise the text wins: the year of the
+work-plan (or review) headings; without such a heading, the delivery date; without a date, front
+matter, then the title, then the file name. Every source that says another year — front matter, title,
+file name, date — is kept out and said in `Document.notes` (Chinese), e.g. "文件名年份 2019 与正文
+（2020年5月9日会议、2020年重点工作安排建议）不符，按正文取 2020". A delivery date that contradicts the
+text (江苏 2003: "2010年2月20日") is dropped with a note; a title whose year contradicts both the year and
+the delivery date ("2017年四川省人民政府工作报告" delivered 2018-01-26) gets the year corrected, with a note.
+
+**Titles.** Markup, footnote markers and doubled titles ("X X") are repaired; an empty or markup-only
+title is rebuilt; a report title that names no place gets the place of the document
+("2025年政府工作报告" → "2025年四川省政府工作报告", the State Council's "2024年国务院政府工作报告").
 """
 
 from __future__ import annotations
@@ -13,7 +33,7 @@ from typing import Any
 
 from . import places
 from .places import Place, SUFFIX_TIER
-from .repair import SPEAKER_LINE
+from .repair import SPEAKER_LINE, fix_spacing
 from .structure import FULL_DATE
 
 FIELDS = ("title", "year", "date", "speaker", "type", "level", "tier", "province", "city", "county", "url")
@@ -163,6 +183,221 @@ def _apply_place(meta: dict[str, Any], place: Place) -> None:
     meta.setdefault("tier", place.tier)
 
 
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.I)
+# Markup that can reach a title from front matter, a dataset cell or a page: tags, comments, footnote
+# marks ("1964年政府工作报告[^1]"), emphasis and heading marks.
+_TITLE_MARKUP = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]{0,200}>|\[\^[^\]\s]{1,16}\]|[［\[]\s*\d{1,3}\s*[］\]]|\*\*|__|^#+\s*")
+_WORDY = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+# Work-plan headings name the year the report plans: "三、2018年工作安排建议", "2024年主要任务",
+# "二、今后五年主要任务和2003年预期目标", "三、2012年的政府工作". Review headings name the year before:
+# "一、2023年工作回顾", "一、2021年主要工作和成效", "一、…全面完成了2004年的工作任务".
+_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_PLAN_WORDS = re.compile(
+    r"^(?:度)?(?:的|全市|全省|全区|政府)?(?:工作安排|重点工作|主要任务|工作总体要求|工作重点|重点任务|工作任务|工作总体部署|"
+    r"目标任务|工作目标|工作建议|政府工作建议|预期目标|主要目标|工作的总体要求|总体要求|工作的主要任务|政府工作的主要任务|"
+    r"政府工作主要任务|经济社会发展的主要任务|经济社会发展主要任务|政府工作安排|主要工作安排|重点工作安排|"
+    r"政府工作的基本思路|工作思路|发展目标|经济社会发展目标|奋斗目标|的奋斗目标)"
+)
+# "完成" alone is not a review: "三、全面完成2001年的各项任务" plans the year it names.
+_REVIEW_WORDS = re.compile(r"回顾|总结|成就|成效|情况|完成了|取得|过去")
+_PART = re.compile(r"^[一二三四五六七八九十]{1,2}、")
+_AMBIGUOUS = re.compile(r"^(?:的)?(?:主要|政府)?(?:的)?工作")
+
+
+def clean_title(title: str) -> str:
+    """A title without markup, footnote marks and surplus whitespace; "" when nothing readable is left."""
+    text = _TITLE_MARKUP.sub("", str(title or ""))
+    text = fix_spacing(re.sub(r"\s+", " ", text).strip())  # "2024年\u00a0赣州市" → "2024年赣州市"
+    return text if _WORDY.search(text) else ""
+
+
+def _undouble(title: str, notes: list[str]) -> str:
+    """"X X" or "XX" (a title written twice by the source) → "X"."""
+    compact = re.sub(r"\s+", "", title)
+    half = len(compact) // 2
+    if compact and len(compact) % 2 == 0 and compact[:half] == compact[half:] and half >= 4:
+        notes.append(f"标题重复（{title}），已去掉重复部分")
+        return compact[:half]
+    return title
+
+
+def text_year(headings: list[str]) -> tuple[int | None, str]:
+    """The year a report plans by its own headings (work plan, else review + 1), with the heading that says so."""
+    plans: Counter = Counter()
+    reviews: Counter = Counter()
+    first: dict[int, str] = {}
+    for text in headings:
+        compact = re.sub(r"\s+", "", text)
+        if len(compact) > 40 or "。" in compact:
+            continue
+        for m in _HEADING_YEAR.finditer(compact):
+            year, rest = int(m.group(1)), compact[m.end():]
+            if rest.startswith(("月", "度月", "以来", "、")) or re.match(r"\d", rest):
+                continue  # a date or the start of a span ("2003年以来"), not a year of work
+            if _REVIEW_WORDS.search(compact):
+                reviews[year + 1] += 1
+                first.setdefault(-(year + 1), compact)
+            elif _PLAN_WORDS.match(rest):
+                plans[year] += 1
+                first.setdefault(year, compact)
+            elif _AMBIGUOUS.match(rest) and _PART.match(compact):
+                # "一、2006年的主要工作" reviews (a report's first part looks back); "三、2012年的政府工作" plans
+                if compact.startswith("一、"):
+                    reviews[year + 1] += 1
+                    first.setdefault(-(year + 1), compact)
+                else:
+                    plans[year] += 1
+                    first.setdefault(year, compact)
+    if plans:
+        year = max(plans.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+        return year, first[year]
+    if reviews:
+        year = max(reviews.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+        return year, first[-year]
+    return None, ""
+
+
+def date_year(date: str) -> int | None:
+    """The report year a delivery date stands for: its year, or the next one for a December date."""
+    m = re.match(r"((?:19|20)\d{2})-(\d{2})", date or "")
+    if not m:
+        return None
+    return int(m.group(1)) + (1 if m.group(2) == "12" else 0)
+
+
+_TITLE_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年(?:度)?(?![\d０-９]{1,2}月)[^，。；]{0,16}?(?:政府工作报告|工作报告)"
+    r"|(?:政府工作报告|工作报告)[^，。；]{0,4}?[（(]((?:19|20)\d{2})(?:年)?[)）]"
+)
+
+
+def _title_year(title: str) -> int | None:
+    """The year a title gives its report ("2017年四川省人民政府工作报告", "兰州市人民政府工作报告（2012）").
+
+    A year inside a date ("（2011年12月26日 崔杰）") or naming something else ("2010年远景规划纲要的报告") is not it.
+    """
+    m = _TITLE_YEAR.search(re.sub(r"\s+", "", title or ""))
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+def dates_agree(date: str, year: int | None) -> bool:
+    """Whether a delivery date fits a report year: the same year, or November/December of the year before."""
+    m = re.match(r"((?:19|20)\d{2})-(\d{2})", date or "")
+    if not m or not year:
+        return True
+    y, month = int(m.group(1)), int(m.group(2))
+    return y == year or (y == year - 1 and month >= 11)
+
+
+def _decide_year(meta: dict[str, Any], manifest: dict[str, Any], raw_meta: dict[str, Any], title: str,
+                 file_year: int | None, headings: list[str], body: str, rel: str, notes: list[str]) -> None:
+    """Set meta["year"] by the rule of the module docstring; say every disagreeing source in `notes`."""
+    is_report = meta.get("type") == "政府工作报告"
+    planned, heading = text_year(headings) if is_report else (None, "")
+    date = str(meta.get("date") or "")
+    by_date = date_year(date)
+    front_year = _year_of(raw_meta.get("year")) if raw_meta.get("year") not in (None, "") else None
+    title_year = _title_year(title)
+    manifest_year = _year_of(manifest.get("year")) if manifest.get("year") not in (None, "") else None
+    if manifest_year:
+        year, basis = manifest_year, "清单"
+    elif planned:
+        year = planned
+        said = f"{date[:4]}年{int(date[5:7])}月{int(date[8:10])}日会议、" if by_date and dates_agree(date, planned) else ""
+        basis = f"正文（{said}{heading}）"
+    elif by_date:
+        year, basis = by_date, f"会议日期（{date}）"
+    else:
+        year = front_year or title_year or file_year
+        basis = "front matter" if front_year else "标题" if title_year else "文件名" if file_year else ""
+        if not year:
+            review = re.search(r"((?:19|20)\d{2})年工作回顾", body[:5000])
+            if review and is_report:
+                year = int(review.group(1)) + 1  # "一、2023年工作回顾" opens the 2024 report
+            elif (ym := _YEAR.search(rel)):
+                year = int(ym.group(1))
+    meta["year"] = year
+    if not year or not basis:
+        return
+    short = "正文" if basis.startswith("正文") else basis.split("（")[0]
+    for label, other in (("front matter ", front_year), ("标题", title_year), ("文件名", file_year)):
+        if other and other != year and not (basis == "front matter" and label.startswith("front")):
+            notes.append(f"{label}年份 {other} 与{basis}不符，按{short}取 {year}")
+    if by_date and not dates_agree(date, year):
+        notes.append(f"会议日期 {date} 与{basis}不符，日期未采用")
+        meta["date"] = ""
+
+
+def _correct_title_year(meta: dict[str, Any], notes: list[str]) -> None:
+    """A title that names the reviewed year ("2017年四川省人民政府工作报告", delivered 2018-01-26) gets the
+    report's year; one that names the calendar year of a December delivery is left as written."""
+    title, year = str(meta.get("title") or ""), meta.get("year")
+    title_year = _title_year(title)
+    delivered = int(str(meta["date"])[:4]) if meta.get("date") else None
+    if not year or not title_year or title_year == year or title_year == delivered:
+        return
+    fixed = re.sub(rf"{title_year}(\s*年)", rf"{year}\1", title, count=1)
+    if fixed != title:
+        notes.append(f"标题“{title}”的年份已改为 {year}")
+        meta["title"] = fixed
+
+
+def title_names_place(title: str, meta: dict[str, Any]) -> bool:
+    """Whether a title names the document's place (full or short name, 国务院/全国, or an anonymized XX)."""
+    compact = re.sub(r"\s+", "", title or "")
+    if "XX" in compact.upper() or "×" in compact:
+        return True
+    if meta.get("level") == "国务院" or meta.get("tier") == "国家":
+        return "国务院" in compact or "全国" in compact or "中华人民共和国" in compact
+    names = [str(meta.get(k) or "") for k in ("county", "city", "province")]
+    for name in names:
+        if not name:
+            continue
+        short = places.short_name(name, "省" if name == meta.get("province") else "")
+        if name in compact or (short and short in compact) or name.rstrip("市县区省") in compact:
+            return True
+    return not any(names)  # no place known: nothing to add
+
+
+def _place_name(meta: dict[str, Any]) -> str:
+    if meta.get("level") == "国务院" or meta.get("tier") == "国家":
+        return "国务院"
+    return str(meta.get("county") or meta.get("city") or meta.get("province") or "")
+
+
+def _report_title(meta: dict[str, Any]) -> str:
+    year = meta.get("year")
+    return f"{year}年{_place_name(meta)}政府工作报告" if year else f"{_place_name(meta)}政府工作报告"
+
+
+def _repair_title(meta: dict[str, Any], notes: list[str]) -> None:
+    """A report title that names no place is rebuilt from year and place (the written line stays a front unit)."""
+    title = str(meta.get("title") or "")
+    if meta.get("type") != "政府工作报告" or title_names_place(title, meta) or not _place_name(meta):
+        return
+    if "政府工作报告" not in title and "工作报告" not in title:
+        return
+    compact = re.sub(r"\s+", "", title)
+    named = _TITLE_PLACE.match(compact)
+    name = re.sub(r"(?:人民)?(?:政府)?$", "", named.group(1)) if named else ""
+    bare = re.fullmatch(r"(?:本|我)?(自治区|省|市|区|县|州|盟|旗)", name)
+    if name and not bare and _KIND_SUFFIX.search(name) and len(_KIND_SUFFIX.sub("", name)) >= 2:
+        return  # the title names a place of its own ("测试市", "XX区"), even one the gazetteer does not know
+    if bare:
+        # "2012年自治区政府工作报告", "2008年省政府工作报告": the bare kind word becomes the place's name
+        at = compact.index(name)
+        rebuilt = compact[:at] + _place_name(meta) + compact[at + len(name):]
+    else:
+        # The place goes in before "政府工作报告", so the rest of the title stays as written ("1964年政府
+        # 工作报告" → "1964年国务院政府工作报告", "政府工作报告（2014年1月20日 李纪恒）" → "云南省政府工作报告（…）").
+        m = re.search(r"《?(?:人民)?政府工作报告", title)
+        rebuilt = title[:m.start()] + _place_name(meta) + title[m.start():] if m else _report_title(meta)
+    if rebuilt != title:
+        notes.append(f"标题“{title}”未写地名，改为“{rebuilt}”")
+        meta["title"] = rebuilt
+
+
 def describe(
     *,
     body: str,
@@ -171,21 +406,33 @@ def describe(
     manifest: dict[str, Any],
     rel: str,
     anonymized_title: bool = False,
+    headings: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Metadata of one report; `front` holds its title/date/speaker lines, `body` its text."""
+    """Metadata of one report; `front` holds its title/date/speaker lines, `body` its text.
+
+    `headings` are the report's heading texts (for its work-plan year); what was repaired or found in
+    conflict is appended to `notes` (Chinese).
+    """
+    notes = notes if notes is not None else []
+    headings = headings or []
     meta: dict[str, Any] = {}
     # 1-2: manifest, then what the format carried (front matter, HTML meta …)
     for source in (manifest, raw_meta):
         for key in FIELDS:
             value = source.get(key)
+            if isinstance(value, str) and key != "url":
+                value = clean_title(value) if key == "title" else value.strip()
             if value not in (None, "") and key not in meta:
                 meta[key] = value
+    if "title" in meta:
+        meta["title"] = _undouble(str(meta["title"]), notes)
     if "year" in meta:
         meta["year"] = _year_of(meta["year"])
     if meta.get("date"):
         meta["date"] = _iso_date(meta["date"]) or ""
 
-    title_line = front.get("title", "")
+    title_line = _undouble(clean_title(front.get("title", "")), notes)
     date_line = front.get("date", "")
     speaker_line = front.get("speaker", "")
     head = body[:3000]
@@ -194,7 +441,9 @@ def describe(
     if date_line and not manifest.get("date"):
         # The day the report was delivered beats a web page's publication date; only a manifest overrides.
         meta["date"] = _iso_date(date_line)
-    elif not meta.get("date") and (dated := FULL_DATE.search(re.sub(r"\s+", "", title_line))):
+    elif not meta.get("date") and (
+        dated := FULL_DATE.search(re.sub(r"\s+", "", title_line)) or FULL_DATE.search(re.sub(r"\s+", "", str(meta.get("title") or "")))
+    ):
         meta["date"] = _iso_date(dated.group(0))  # "政府工作报告（2014年1月20日 李纪恒）"
     if not meta.get("date"):
         meta.pop("date", None)
@@ -284,36 +533,30 @@ def describe(
                 tier = "县级"
         meta["tier"] = tier
 
-    # year: manifest/front matter, file name (lawtext "2020.md"), title, date, first year in the text
-    if not meta.get("year"):
-        review = re.search(r"((?:19|20)\d{2})年工作回顾", body[:5000])
-        year = file_year or _year_of(_YEAR.search(title).group(1) if _YEAR.search(title) else None)
-        if not year and review and meta.get("type") == "政府工作报告":
-            year = int(review.group(1)) + 1  # "一、2023年工作回顾" opens the 2024 report
-        if not year and meta.get("date"):
-            year = int(str(meta["date"])[:4])
-        if not year:
-            ym = _YEAR.search(rel)
-            year = int(ym.group(1)) if ym else None
-        meta["year"] = year
+    # year: see the module docstring for the rule
+    _decide_year(meta, manifest, raw_meta, title, file_year, headings, body, rel, notes)
 
-    # title: as given, else built from the place ("2024年常州市政府工作报告")
-    if re.sub(r"\s", "", str(meta.get("title") or title_line)) == "政府工作报告" and meta.get("level") != "国务院":
+    # title: as given (repaired), else built from the place ("2024年常州市政府工作报告")
+    if re.sub(r"\s", "", str(meta.get("title") or title_line)) == "政府工作报告":
         meta.pop("title", None)  # a bare "政府工作报告" says less than the title built from place and year
         title_line = ""
     if not meta.get("title"):
         if title_line:
             meta["title"] = title_line
         elif meta.get("type") == "政府工作报告":
-            place_name = meta.get("county") or meta.get("city") or meta.get("province") or ""
-            if meta.get("level") == "国务院":
-                place_name = ""
-            year = meta.get("year")
-            meta["title"] = f"{year}年{place_name}政府工作报告" if year else f"{place_name}政府工作报告"
+            meta["title"] = _report_title(meta)
         else:
             stem = PurePosixPath(rel.split("#", 1)[0]).stem
             first = next((l for l in body.split("\n") if l.strip()), "")
             meta["title"] = first[:40] if first and len(first) <= 40 else stem
+    _correct_title_year(meta, notes)
+    _repair_title(meta, notes)
+    url = str(meta.get("url") or "").strip()
+    if url.lower().startswith("www."):
+        url = meta["url"] = "http://" + url  # an address written without its scheme
+    if url and not _HTTP_URL.match(url):
+        notes.append(f"链接“{url[:40]}”不是 http(s) 地址，已丢弃")
+        meta["url"] = ""
     for key in FIELDS:
         meta.setdefault(key, None if key == "year" else "")
         if key != "year" and meta[key] is None:

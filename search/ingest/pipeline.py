@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import os
+import stat
 from pathlib import Path
 from typing import Sequence
 
 from ..models import Document, SkippedFile
-from . import metadata, structure
+from ..normalize import normalize
+from . import fragments, markup, metadata, structure
+from .dedupe import Deduper
 from .manifest import MANIFEST_NAMES, Manifest
 from .raw import IngestError, RawDocument, SourceFile
 from .readers import reader_for
@@ -23,29 +27,83 @@ def _hidden(parts: Sequence[str]) -> bool:
     return any(part.startswith(".") for part in parts)
 
 
+# Never opened, whatever a link says: kernel and device trees (reading /proc/self/… or a device blocks
+# or leaks the machine's state into the index).
+_SYSTEM_TREES = ("/proc", "/sys", "/dev", "/run")
+
+
+def _inside(real: str, roots: Sequence[str]) -> bool:
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def file_refusal(path: Path, roots: Sequence[str] = ()) -> str | None:
+    """Why a file must not be read (Chinese), or None: only regular files, and only inside `roots` when given.
+
+    Checked with lstat/stat, never by opening: opening a FIFO blocks, a device may never end. A symlink
+    is followed only when its real path lies under one of `roots`.
+    """
+    try:
+        link = os.lstat(path)
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or type(exc).__name__}）"
+    real = os.path.realpath(path)
+    if _inside(real, _SYSTEM_TREES):
+        return "指向系统目录（/proc、/dev 等），未读取"
+    if stat.S_ISLNK(link.st_mode) and roots and not _inside(real, roots):
+        return "符号链接指向语料目录之外，未读取"
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or type(exc).__name__}）"
+    if not stat.S_ISREG(info.st_mode):
+        return "不是普通文件（设备、管道、套接字或目录），未读取"
+    return None
+
+
 def discover(paths: Sequence[str | Path]) -> tuple[list[SourceFile], list[SkippedFile]]:
-    """Supported files under the given files and folders, sorted by relative path, and what was skipped."""
+    """Supported regular files under the given files and folders, sorted by relative path, and what was skipped.
+
+    Folders are walked without following directory symlinks (no loops, nothing outside); a file symlink
+    is read only when it points inside the folder it was found in; devices, FIFOs, sockets and anything
+    under /proc, /sys, /dev are skipped with a reason. A file named directly is read when it is regular.
+    """
     found: dict[tuple[str, str], SourceFile] = {}
     skipped: list[SkippedFile] = []
     for given in paths:
         root = Path(given)
-        if not root.exists():
+        if not os.path.lexists(root):
             skipped.append(SkippedFile(str(given), "路径不存在"))
             continue
-        if root.is_file():
+        if not root.is_dir() or root.is_symlink() and not os.path.isdir(os.path.realpath(root)):
             if reader_for(root) is None:
                 skipped.append(SkippedFile(root.name, "不支持的文件格式"))
+            elif (reason := file_refusal(root)) is not None:
+                skipped.append(SkippedFile(root.name, reason))
             else:
-                found[(str(root.resolve()), root.name)] = SourceFile(root, root.name)
+                found[(os.path.realpath(root), root.name)] = SourceFile(root, root.name)
             continue
-        for path in root.rglob("*"):
-            rel = path.relative_to(root)
-            # manifests live next to the documents they describe but are not documents themselves
-            if _hidden(rel.parts) or path.name.lower() in MANIFEST_NAMES or not path.is_file():
-                continue
-            if reader_for(path) is None:
-                continue
-            found[(str(path.resolve()), rel.as_posix())] = SourceFile(path, rel.as_posix())
+        real_root = os.path.realpath(root)
+        if _inside(real_root, _SYSTEM_TREES):
+            skipped.append(SkippedFile(str(given), "指向系统目录（/proc、/dev 等），未读取"))
+            continue
+        for folder, dirnames, filenames in os.walk(root, followlinks=False):
+            base = Path(folder)
+            for name in sorted(dirnames):
+                if os.path.islink(base / name) and not name.startswith("."):
+                    rel = (base / name).relative_to(root).as_posix()
+                    skipped.append(SkippedFile(rel, "目录符号链接不跟随，未读取"))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not os.path.islink(base / d))
+            for name in filenames:
+                path = base / name
+                rel_path = path.relative_to(root)
+                # manifests live next to the documents they describe but are not documents themselves
+                if _hidden(rel_path.parts) or name.lower() in MANIFEST_NAMES or reader_for(path) is None:
+                    continue
+                reason = file_refusal(path, [real_root])
+                if reason is not None:
+                    skipped.append(SkippedFile(rel_path.as_posix(), reason))
+                    continue
+                found[(os.path.realpath(path), rel_path.as_posix())] = SourceFile(path, rel_path.as_posix())
     files = sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
     return files, skipped
 
@@ -71,6 +129,9 @@ def read_documents(
 
     `columns` maps fields (text, title, province …) to the column names of CSV/JSONL datasets.
     """
+    reason = file_refusal(Path(src.path))
+    if reason is not None:
+        raise IngestError(reason)
     if src.path.stat().st_size > MAX_FILE_BYTES:
         raise IngestError(f"文件过大（超过 {MAX_FILE_BYTES >> 20} MB），未索引")
     raws = _read_raw(src, columns)
@@ -87,41 +148,115 @@ def read_documents(
     return documents
 
 
+def _prepare(raw: RawDocument) -> str:
+    """Text without markup that is never text (comments, scripts, escapes), footnote definitions on one line."""
+    text = markup.strip_blocks(markup.decode_escapes(raw.text))
+    if raw.layout != "pdf":
+        text = markup.join_footnote_definitions(text)
+    return text
+
+
+def _clean_meta(meta: dict) -> dict:
+    out = {}
+    for key, value in meta.items():
+        if isinstance(value, str):
+            value = markup.strip_blocks(markup.decode_escapes(value)).strip()
+        out[key] = value
+    return out
+
+
+def _document(src: SourceFile, raw: RawDocument, blocks: list, source: str, multi: bool,
+              manifest: Manifest | None, notes: list[str]) -> Document | None:
+    """One report's Document from its blocks, or None when it has no body."""
+    base = f"{src.rel}#{raw.part}" if raw.part is not None else src.rel
+    report = structure.take_front(blocks)
+    if not report.blocks and not report.front:
+        return None
+    fields: dict = {}
+    if manifest is not None:
+        fields = manifest.lookup(source) if multi else manifest.lookup(base)
+        if multi and manifest.lookup(source) == manifest.lookup(src.rel):
+            fields.pop("title", None)  # one file-level title cannot name each of several reports
+    raw_meta = _clean_meta(raw.meta)
+    if multi:
+        raw_meta.pop("title", None)
+    body_blocks, joins = fragments.join_fragments(report.blocks)
+    body = "\n".join(b.text for b in body_blocks if b.kind == "text")
+    headings = [b.text for b in body_blocks if b.kind == "text" and structure.heading_level(b)]
+    anonymized = "XX" in report.title.upper()
+    notes = list(notes)
+    if front_note := raw_meta.pop("note", None):
+        notes.append(str(front_note))
+    meta = metadata.describe(
+        body=body,
+        front={"title": report.title, "date": report.date_line, "speaker": report.speaker_line},
+        raw_meta=raw_meta,
+        manifest=fields,
+        rel=src.rel,
+        anonymized_title=anonymized,
+        headings=headings,
+        notes=notes,
+    )
+    doc_id = structure.doc_id_for(source)
+    title = meta["title"]
+    # Front lines stay units as written; the title line only when the repaired title does not already
+    # hold its text (no text of the source is lost).
+    front = [
+        line for line in report.front
+        if not (line == report.title_line and normalize(line) and normalize(line) in normalize(title))
+    ]
+    paragraphs = structure.build(doc_id, title, front, body_blocks)
+    if not any(p.kind in ("paragraph", "row", "heading") for p in paragraphs):
+        return None
+    return Document(doc_id=doc_id, source=source, paragraphs=paragraphs, notes=notes, **meta)
+
+
 def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None) -> list[Document]:
-    lines = repair(raw.text, raw.layout)
+    lines = repair(_prepare(raw), raw.layout)
     blocks = structure.to_blocks(lines)
     parts = structure.split_reports(blocks)
     base = f"{src.rel}#{raw.part}" if raw.part is not None else src.rel
     multi = len(parts) > 1
-    out: list[Document] = []
-    for k, part in enumerate(parts, start=1):
-        source = f"{base}#{k}" if multi and raw.part is None else f"{base}-{k}" if multi else base
-        report = structure.take_front(part)
-        if not report.blocks and not report.front:
+
+    def source_of(k: int) -> str:
+        return f"{base}#{k}" if multi and raw.part is None else f"{base}-{k}" if multi else base
+
+    docs = [(k, d) for k, part in enumerate(parts, start=1)
+            if (d := _document(src, raw, part, source_of(k), multi, manifest, [])) is not None]
+    if len(docs) < 2:
+        return [d for _, d in docs]
+    # A saved page may hold one report two to four times: copies collapse to the best one.
+    kept, dropped = collapse_copies([d for _, d in docs])
+    if len(kept) == len(docs):
+        return kept
+    if len(kept) == 1:
+        k = next(k for k, d in docs if d is kept[0])
+        note = f"文件中同一报告出现 {len(docs)} 次，已合并为一份"
+        single = _document(src, raw, parts[k - 1], base, False, manifest, [note])
+        return [single] if single is not None else kept
+    for doc in kept:
+        copies = dropped.get(doc.doc_id, [])
+        if copies:
+            doc.notes.append(f"文件中另有 {len(copies)} 份相同的报告（{'、'.join(copies)}），已合并")
+    return kept
+
+
+def collapse_copies(docs: list[Document]) -> tuple[list[Document], dict[str, list[str]]]:
+    """Near-duplicate documents of one file collapsed to the copy whose metadata agrees best with its text.
+
+    Returns the kept documents in file order and, per kept doc_id, the sources of the copies dropped.
+    """
+    deduper = Deduper()
+    kept: dict[str, Document] = {}
+    dropped: dict[str, list[str]] = {}
+    for doc in docs:
+        decision = deduper.offer(doc)
+        if decision.kind == "duplicate":
+            dropped.setdefault(decision.other_doc_id, []).append(doc.source)
             continue
-        fields: dict = {}
-        if manifest is not None:
-            fields = manifest.lookup(source) if multi else manifest.lookup(base)
-            if multi and manifest.lookup(source) == manifest.lookup(src.rel):
-                fields.pop("title", None)  # one file-level title cannot name each of several reports
-        raw_meta = dict(raw.meta)
-        if multi:
-            raw_meta.pop("title", None)
-        body = "\n".join(b.text for b in report.blocks)
-        anonymized = "XX" in report.title.upper()
-        meta = metadata.describe(
-            body=body,
-            front={"title": report.title, "date": report.date_line, "speaker": report.speaker_line},
-            raw_meta=raw_meta,
-            manifest=fields,
-            rel=src.rel,
-            anonymized_title=anonymized,
-        )
-        doc_id = structure.doc_id_for(source)
-        front = [("title", meta["title"] or report.title or src.rel)]
-        front += [("front", line) for line in report.front if line != report.title]
-        paragraphs = structure.build(doc_id, report.blocks, front)
-        if len(paragraphs) <= len(front):
-            continue
-        out.append(Document(doc_id=doc_id, source=source, paragraphs=paragraphs, **meta))
-    return out
+        if decision.kind == "replaces":
+            kept.pop(decision.other_doc_id, None)
+            dropped.setdefault(doc.doc_id, []).extend(dropped.pop(decision.other_doc_id, []) + [decision.other_source])
+        kept[doc.doc_id] = doc
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    return sorted(kept.values(), key=lambda d: order[d.doc_id]), dropped

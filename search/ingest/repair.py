@@ -11,11 +11,15 @@ import re
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 _SPACE = "[ \t\u3000\u00a0]+"
 # whitespace is kept only between two Latin letters or digits (the rule `normalize` applies too)
-_SPACE_CJK = re.compile(rf"(?<![A-Za-z0-9\u00c0-\u024f.%+\-]){_SPACE}|{_SPACE}(?![A-Za-z0-9\u00c0-\u024f])")
+# (Roman numerals and full-width Latin/digits count as Latin: `normalize` turns them into ASCII, "Ⅱ Ⅲ" → "ii iii")
+_LATIN = "A-Za-z0-9\u00c0-\u024f\u2160-\u217f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_SPACE_CJK = re.compile(rf"(?<![{_LATIN}.%+\-]){_SPACE}|{_SPACE}(?![{_LATIN}])")
 # bare page numbers: "65", "— 9 —", "— 9—", "-12-", "第 3 页"
 _PAGE_NUMBER = re.compile(r"^[\s—–\-－]*(?:\d{1,4}|第\s*\d{1,4}\s*页)[\s—–\-－]*$")
 _DASHED_PAGE_NUMBER = re.compile(r"^\s*[—–\-－]+\s*\d{1,4}\s*[—–\-－]+\s*$")
-_FOOTNOTE = re.compile(r"[［\[]\s*\d{1,3}\s*[］\]]")
+# "［1］" printed as superscript in PDFs, and Markdown footnote references "[^1]" (not the definitions
+# "[^1]: …" at a line's start, which become notes)
+_FOOTNOTE = re.compile(r"[［\[]\s*\d{1,3}\s*[］\]]|\[\^[^\]\s]{1,16}\](?!:)")
 _FOOTNOTE_LINE = re.compile(r"^\s*(?:[［\[]\s*\d{1,3}\s*[］\]]\s*)+$")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,300})?/?>")
 _TERMINAL = tuple("。！？：；”’）」』…!?;:")
@@ -91,8 +95,11 @@ def is_title_line(line: str) -> bool:
     return len(compact) <= 40 and bool(TITLE_LINE.match(compact))
 
 
+_SALUTATION = re.compile(r"^各位代表[：:！!，,]?$")
+
+
 def _standalone(line: str) -> bool:
-    return is_title_line(line) or bool(SPEAKER_LINE.match(line))
+    return is_title_line(line) or bool(SPEAKER_LINE.match(line)) or bool(_SALUTATION.match(line))
 
 
 _INNER_PUNCT = re.compile(r"[，。、；：！？,;]")
@@ -136,6 +143,43 @@ def _visual_lines(lines: list[str]) -> list[str]:
     return out
 
 
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def _lead_line(row: str, nxt: str, next_width: int, full: int) -> bool:
+    """A short unpunctuated line that begins a paragraph of its own, followed by the indented first line of the next.
+
+    In print a paragraph's first line is indented (two characters narrower than a full line) and the
+    lines after it are full, so a short line followed by another short line that does not end a
+    paragraph means: this line stood alone ("回顾 2023：迎难而上、砥砺前行", "一年来，…综合实力稳步提升")
+    and a new paragraph starts below it. A wrap inside a sentence is followed by a full line instead.
+    """
+    return (
+        len(row) <= 40
+        and not _SENTENCE_END.search(row)
+        and not _standalone(row)
+        and not nxt.endswith(_TERMINAL)
+        and not nxt.startswith(_OPENING_CLOSERS)
+        and full - 8 <= next_width < full - 3  # the next line is an indented first line, not a wrap's tail
+        and 8 <= width(row) <= next_width
+        and not row.startswith("各位代表")
+        and not _word_across(row, nxt)
+    )
+
+
+def _word_across(left: str, right: str) -> bool:
+    """Whether a jieba word runs across the break ("地区生产总|值" → 生产总值, "为打|造" → 打造): then it is a wrap."""
+    import rjieba
+
+    tail, head = left[-4:], right[:4]
+    pos = 0
+    for word in rjieba.cut(tail + head):
+        if pos < len(tail) < pos + len(word):
+            return True
+        pos += len(word)
+    return False
+
+
 def _unwrap(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines into paragraphs, inferring paragraph ends from line width and punctuation."""
     rows = _visual_lines(lines)
@@ -171,6 +215,10 @@ def _unwrap(lines: list[str]) -> list[str]:
         ends = row.endswith(_TERMINAL)
         # Punctuation is set narrow at a line's end, so a line closing a quote may look short when full.
         short = line_width < fulls[i] - (7 if row.endswith(("”", "’", "）", "」")) else 3)
+        if current == row and not ends and short and _lead_line(row, nxt, widths[i + 1], fulls[i]):
+            out.append(f"**{current}**")  # a lead heading on its own line: structure makes it a heading
+            current = ""
+            continue
         if (
             (ends and short)
             or (short and line_width < 0.75 * fulls[i] and _heading_like(row))
@@ -183,11 +231,25 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _strip_tags(text: str) -> str:
+    """HTML tags out of Markdown or plain text; <br> breaks a line, except inside a table row (a space)."""
+    out = []
+    for line in text.split("\n"):
+        if "<" in line:
+            line = _BR.sub(" " if line.lstrip().startswith("|") else "\n", line)
+            line = _HTML_TAG.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 def repair(text: str, layout: str = "plain") -> list[str]:
     """Clean text and return its paragraphs (and heading/metadata lines), one per item."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\u200b", "")
-    if layout == "markdown":
-        text = _HTML_TAG.sub("", text)
+    if layout != "pdf" and "<" in text:
+        text = _strip_tags(text)
     lines = text.split("\n")
     pdf = layout == "pdf" or (layout == "plain" and looks_pdf_extracted(lines))
     if pdf:

@@ -6,9 +6,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from ..models import Paragraph
+from ..models import KINDS, Paragraph
 from ..normalize import normalize
 from .repair import SPEAKER_LINE, TITLE_LINE, is_title_line
+from .tables import is_table_line, row_texts
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MD_HEADING = re.compile(r"^(#{1,6})\s*([^#\s].*?)\s*#*$")
@@ -19,15 +20,42 @@ _YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
 #   2010年1月16日沈阳市第十四届人民代表大会第三次会议通过        （2010年1月22日 秦光荣）
 #   ——2021年2月6日在大连市第十六届人民代表大会第四次会议上市长陈绍旺
 #   在四川省第十一届人民代表大会第三次会议上（2010年1月26日）
-_DASHES = r"(?:——|――|──|--|—|―|─|-|－)*"
+# One character class, not alternatives of one and two dashes: "(?:——|—)*" backtracks exponentially on a
+# long run of dashes that is not followed by a date.
+_DASHES = r"[—―─\-－]*"
 _FULL_DATE = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
 FULL_DATE = re.compile(_FULL_DATE)
 DATE_LINE = re.compile(
-    rf"^[（(]?{_DASHES}{_FULL_DATE}"
+    rf"^[（(]?{_DASHES}{_FULL_DATE}(?:[、和]\d{{1,2}}日)?"
     r"(?:在?[^。；！？]{2,60}?(?:人民代表大会|会议)[^。；！？（）()]{0,20})?"
     r"[\u4e00-\u9fff·]{0,12}[)）]?$"
     rf"|^在[^。；！？]{{2,60}}?(?:会议|大会)上?[（(]{_FULL_DATE}[)）]$"
 )
+# "二〇一九年一月十四日", "一九六四年十二月二十一日、二十二日": dates written in Chinese numerals
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "一二三四五六七八九十"
+_CN_DATE = re.compile(rf"([〇零○Ｏ一二三四五六七八九]{{4}})年([{_CN_NUMBER}]{{1,3}})月([{_CN_NUMBER}]{{1,3}})日(?:([、和])([{_CN_NUMBER}]{{1,3}})日)?")
+# a line of Markdown markup only: a thematic break ("---", "***", "___")
+_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+
+
+def _cn_number(text: str) -> int:
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def cn_date_digits(text: str) -> str:
+    """Dates written in Chinese numerals with Arabic digits ("二〇一九年一月十四日" → "2019年1月14日")."""
+    def digits(m: re.Match[str]) -> str:
+        year = "".join(str(_CN_DIGITS[c]) for c in m.group(1))
+        out = f"{year}年{_cn_number(m.group(2))}月{_cn_number(m.group(3))}日"
+        return out + (f"{m.group(4)}{_cn_number(m.group(5))}日" if m.group(4) else "")
+
+    return _CN_DATE.sub(digits, text) if "年" in text else text
+
+
 # heading markers and their levels: 一、 → 1, （一） → 2, 1. / 1、 → 3, （1） → 4
 _LEVELS = (
     (re.compile(r"^[一二三四五六七八九十]{1,3}、"), 1),
@@ -45,32 +73,65 @@ class Block:
     text: str  # markup removed
     bold: bool = False  # the whole line was bold
     md_level: int = 0  # number of '#' of a Markdown heading
+    kind: str = "text"  # text (heading or paragraph, decided by `heading_level`), row (a table row), note
 
 
 @dataclass
 class Report:
-    """One report's lines, split into front matter lines and body."""
+    """One report's lines, split into front lines and body."""
 
     blocks: list[Block]
-    title: str = ""
+    title: str = ""  # the title line as the source writes it (whitespace removed)
     date_line: str = ""
     speaker_line: str = ""
-    front: list[str] = field(default_factory=list)
+    front: list[str] = field(default_factory=list)  # the front lines as written, in order (title line included)
+    title_line: str = ""  # the title line as written
+
+
+# "[^1]: 金融发展三项计划……": a Markdown footnote definition (its marker in the text is removed by repair)
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]{1,16})\]:\s*(.*)$")
+
+
+def _unmark(line: str) -> tuple[str, bool, int]:
+    md_level = 0
+    m = _MD_HEADING.match(line)
+    if m:
+        md_level, line = len(m.group(1)), m.group(2)
+    stripped = line.strip()
+    bold = stripped.startswith("**") and stripped.endswith("**") and len(stripped) > 4 and (
+        "**" not in stripped[2:-2]
+    )
+    text = _BOLD.sub(lambda mm: mm.group(1) or mm.group(2), stripped).replace("**", "").strip()
+    return text, bold, md_level
+
+
+def _cell_text(cell: str) -> str:
+    return _unmark(cell)[0]
 
 
 def to_blocks(lines: list[str]) -> list[Block]:
-    """Strip Markdown heading and bold markup, remembering it."""
-    out = []
-    for line in lines:
-        md_level = 0
-        m = _MD_HEADING.match(line)
-        if m:
-            md_level, line = len(m.group(1)), m.group(2)
-        stripped = line.strip()
-        bold = stripped.startswith("**") and stripped.endswith("**") and len(stripped) > 4 and (
-            "**" not in stripped[2:-2]
-        )
-        text = _BOLD.sub(lambda mm: mm.group(1) or mm.group(2), stripped).replace("**", "").strip()
+    """Strip Markdown heading and bold markup, remembering it; tables become rows, footnote definitions notes."""
+    out: list[Block] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if is_table_line(line):
+            j = i
+            while j < len(lines) and is_table_line(lines[j]):
+                j += 1
+            out.extend(Block(text, kind="row") for text in row_texts(lines[i:j], _cell_text))
+            i = j
+            continue
+        i += 1
+        note = FOOTNOTE_DEFINITION.match(line.strip())
+        if note:
+            text = _unmark(note.group(2))[0]
+            if text:
+                out.append(Block(text, kind="note"))
+            continue
+        if _RULE.match(line):
+            continue  # a thematic break is markup, not text
+        text, bold, md_level = _unmark(line)
         if text:
             out.append(Block(text, bold, md_level))
     return out
@@ -82,10 +143,20 @@ def is_title(text: str) -> bool:
 
 
 def split_reports(blocks: list[Block]) -> list[list[Block]]:
-    """Split a file that holds several reports one after another at their year-led title lines."""
-    starts = [i for i, b in enumerate(blocks) if is_title(b.text) and _YEAR_TITLE.match(b.text)]
+    """Split a file that holds several reports (or several copies of one) one after another.
+
+    Reports start at year-led title lines ("2024年 XX区政府工作报告"); copies of one report saved on
+    one web page start again at its own first title line, whatever its shape ("政府工作报告").
+    """
+    starts = [i for i, b in enumerate(blocks) if b.kind == "text" and is_title(b.text) and _YEAR_TITLE.match(b.text)]
     if len(starts) < 2:
-        return [blocks]
+        first = next((i for i, b in enumerate(blocks[:8]) if b.kind == "text" and is_title(b.text)), None)
+        if first is None:
+            return [blocks]
+        key = normalize(blocks[first].text)
+        starts = [i for i, b in enumerate(blocks) if b.kind == "text" and normalize(b.text) == key]
+        if len(starts) < 2:
+            return [blocks]
     # Each part must carry a real body, or the "titles" are a table of contents / citations.
     bounds = starts + [len(blocks)]
     if any(bounds[k + 1] - bounds[k] < 5 for k in range(len(starts))):
@@ -97,21 +168,29 @@ def split_reports(blocks: list[Block]) -> list[list[Block]]:
 
 
 def take_front(blocks: list[Block]) -> Report:
-    """Pull the title, date and speaker lines off the start of a report."""
+    """Pull the title, subtitle, date, 原标题 and speaker lines off the start of a report."""
     report = Report(blocks=[])
     i = 0
     # Only the first few lines can be front lines; later lines of the same shape are body.
     while i < len(blocks) and i < 6:
-        text = blocks[i].text
+        block = blocks[i]
+        text = block.text
+        if block.kind != "text":
+            break
         compact = text.replace(" ", "").replace("\u3000", "")
         if not report.title and is_title(text):
             report.title = compact if not _YEAR_TITLE.match(compact) else re.sub(r"\s+", "", text)
-        elif not report.date_line and DATE_LINE.match(bare := re.sub(r"\s+", "", compact)):
+            report.title_line = text
+        elif not report.date_line and DATE_LINE.match(bare := cn_date_digits(re.sub(r"\s+", "", compact))):
             report.date_line = bare
         elif compact.startswith("原标题："):
-            pass  # a news site's "original title" line: front matter, not body
+            pass  # a news site's "original title" line: a front line, not body
         elif not report.speaker_line and SPEAKER_LINE.match(text):
             report.speaker_line = text
+        elif report.title and not report.date_line and block.bold and not block.md_level and len(text) <= 40 and (
+            not _SENTENCE_INSIDE.search(text) and not _marker_level(text)
+        ):
+            pass  # a subtitle under the title ("为我国政治经济和社会的进一步稳定发展而奋斗")
         else:
             break
         report.front.append(text)
@@ -120,10 +199,21 @@ def take_front(blocks: list[Block]) -> Report:
     return report
 
 
+def _marker_level(text: str) -> int:
+    for pattern, level in _LEVELS:
+        if pattern.match(text):
+            return level
+    return 0
+
+
 def heading_level(block: Block) -> int:
-    """The heading level of a line, or 0 when it is a body paragraph."""
+    """The heading level of a line, or 0 when it is a body paragraph; -1 for an unnumbered lead line.
+
+    A lead line is a short bold line without a number ("回顾2023：迎难而上、砥砺前行", "工业经济稳中有新"):
+    its level is one below the numbered heading above it, decided by `build`.
+    """
     text = block.text
-    if len(text) > 60:
+    if block.kind != "text" or len(text) > 60:
         return 0
     marker_level = 0
     rest = text
@@ -136,6 +226,11 @@ def heading_level(block: Block) -> int:
     inner = _SENTENCE_INSIDE.search(rest.rstrip("。：:；;"))
     if block.md_level:
         return marker_level or block.md_level if not inner else 0
+    if block.bold and not marker_level and len(text) <= 40 and not text.endswith(_CLOSING) and (
+        not re.search(r"[。！？；!?;]", text)
+    ):
+        # a bold lead line may have a colon or commas inside ("回顾2023：迎难而上、砥砺前行")
+        return -1
     if inner:
         return 0
     if block.bold and len(text) <= 50 and (marker_level or not text.endswith(("：", ":", "。"))):
@@ -152,36 +247,53 @@ def heading_level(block: Block) -> int:
     return 0
 
 
-def unit(doc_id: str, units: list[Paragraph], seen: dict[str, int], text: str, kind: str,
-         level: int = 0, section: tuple[str, ...] = ()) -> None:
-    """Append a unit with its stable id (the same text twice in one report keeps distinct ids)."""
+_CLOSING = tuple("。！？；：:;!?…")
+
+
+def _unit_id(doc_id: str, text: str, seen: dict[str, int]) -> str:
     digest = hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:8]
     pid = f"{doc_id}-{digest}"
     count = seen.get(pid, 0) + 1
     seen[pid] = count
-    if count > 1:
-        pid = f"{pid}-{count}"
-    units.append(Paragraph(pid, doc_id, len(units), text, section, kind, level))
+    return f"{pid}-{count}" if count > 1 else pid  # the same text twice in one report keeps distinct ids
 
 
-def build(doc_id: str, blocks: list[Block], front: list[tuple[str, str]]) -> list[Paragraph]:
-    """Every unit in reading order: front units (kind, text) first, then headings and paragraphs."""
-    units: list[Paragraph] = []
-    seen: dict[str, int] = {}
-    for kind, text in front:
-        unit(doc_id, units, seen, text, kind)
-    stack: list[tuple[int, str]] = []
+def build(doc_id: str, title: str, front: list[str], blocks: list[Block]) -> list[Paragraph]:
+    """Every unit of a report in reading order: title, front lines, headings, paragraphs and rows, notes last.
+
+    `section` of a unit is the texts of the headings above it (never its own text, never a table's
+    header); notes (footnote texts) stand outside the sections, at the end.
+    """
+    units: list[tuple[str, str, int, tuple[str, ...]]] = [("title", title, 0, ())]
+    units.extend(("front", line, 0, ()) for line in front if line)
+    stack: list[tuple[int, str, bool]] = []  # (level, text, numbered)
+    notes: list[str] = []
     for block in blocks:
+        if block.kind == "note":
+            notes.append(block.text)
+            continue
+        section = tuple(t for _, t, _ in stack)
+        if block.kind == "row":
+            units.append(("row", block.text, 0, section))
+            continue
         level = heading_level(block)
         if level:
+            numbered = level > 0
+            if level < 0:
+                level = 1 + max((lvl for lvl, _, num in stack if num), default=0)
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            unit(doc_id, units, seen, block.text, "heading", level, tuple(t for _, t in stack))
-            stack.append((level, block.text))
+            units.append(("heading", block.text, level, tuple(t for _, t, _ in stack)))
+            stack.append((level, block.text, numbered))
             continue
-        for text in split_long(block.text):
-            unit(doc_id, units, seen, text, "paragraph", 0, tuple(t for _, t in stack))
-    return units
+        units.extend(("paragraph", text, 0, section) for text in split_long(block.text))
+    units.extend(("note", text, 0, ()) for text in notes)
+    seen: dict[str, int] = {}
+    out: list[Paragraph] = []
+    for kind, text, level, section in units:
+        assert kind in KINDS
+        out.append(Paragraph(_unit_id(doc_id, text, seen), doc_id, len(out), text, section, kind, level))
+    return out
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")

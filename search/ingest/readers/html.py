@@ -9,6 +9,7 @@ from typing import Any
 
 from ..furniture import clean_furniture, page_meta
 from ..raw import IngestError, RawDocument
+from ..tables import table_markdown
 
 # Declared charsets, looked for in the first bytes only (where <meta> must be).
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,30})""", re.I)
@@ -318,20 +319,60 @@ def _linearize(block: Any) -> list[str]:
     return out.lines
 
 
-_SCRIPT_RE = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.I | re.S)
-_BLOCK_RE = re.compile(r"</?(?:p|div|br|h[1-6]|li|tr|td|th|table|section|article|blockquote|pre)\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_HIDDEN_TAGS = ("script", "style", "noscript", "template", "head")
+# Bounded by the next '<': a tag opener without its '>' cannot make one match scan the rest of the page.
+_BLOCK_RE = re.compile(r"</?(?:p|div|br|h[1-6]|li|tr|td|th|table|section|article|blockquote|pre)\b[^<>]*>", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")
+
+
+def _strip_hidden(text: str) -> str:
+    """Comments and <script>/<style>/… elements removed in one pass (linear: see `markup.strip_blocks`)."""
+    from ..markup import strip_blocks
+
+    return strip_blocks(text, _HIDDEN_TAGS)
 
 
 def _regex_text(text: str) -> str:
     """Text of a page by stripping tags: for pages lxml cannot build (nested deeper than libxml2 allows)."""
     import html as html_lib
 
-    text = _SCRIPT_RE.sub(" ", text)
+    text = _strip_hidden(text)
     text = _BLOCK_RE.sub("\n", text)
     text = html_lib.unescape(_TAG_RE.sub("", text))
     lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _cell_text(cell: Any) -> str:
+    return _SPACE.sub(" ", " ".join(t for t in cell.itertext())).strip()
+
+
+def _tables_to_rows(block: Any) -> None:
+    """Replace each data table (rows of two or more filled cells, no table inside) by one <p> per pipe-table line.
+
+    Layout tables (a cell holding the article, nested tables) are left for the text walk. The first
+    row is the header when it is made of <th> cells or sits in <thead>.
+    """
+    from lxml import etree
+
+    for table in list(block.iter("table")):
+        if table.getparent() is None or any(True for _ in table.iterdescendants("table")):
+            continue
+        rows = [tr for tr in table.iter("tr")]
+        cells = [[c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")] for tr in rows]
+        filled = [sum(1 for c in row if _cell_text(c)) for row in cells]
+        if sum(1 for n in filled if n >= 2) < 2 or sum(1 for n in filled if n >= 2) * 2 < sum(1 for n in filled if n):
+            continue
+        first = cells[0] if cells else []
+        header = bool(first) and (
+            all(c.tag.lower() == "th" for c in first) or rows[0].getparent().tag.lower() == "thead"
+        )
+        lines = table_markdown([[_cell_text(c) for c in row] for row in cells], header)
+        holder = etree.Element("div")
+        for line in lines:
+            etree.SubElement(holder, "p").text = line
+        holder.tail = table.tail
+        table.getparent().replace(table, holder)
 
 
 def parse_html(text: str) -> tuple[str, dict[str, Any]]:
@@ -342,7 +383,9 @@ def parse_html(text: str) -> tuple[str, dict[str, Any]]:
     text = _XML_DECL_TEXT.sub("", text, count=1)  # lxml refuses str input that declares an encoding
     if not text.strip():
         raise IngestError("文件为空")
-    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    # No network, no entity expansion (HTML has none of its own); libxml2's default limits on depth and
+    # node size stay on: a page past them is read by stripping tags instead (below).
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -355,6 +398,7 @@ def parse_html(text: str) -> tuple[str, dict[str, Any]]:
         meta.setdefault(key, value)
     block = _main_block(body if body is not None else root)
     _drop_inner_furniture(block)
+    _tables_to_rows(block)
     lines = _linearize(block)
     # libxml2 gives up below ~2000 levels of nesting and drops what is inside: when the tree holds far
     # less Chinese text than the markup, read the markup by stripping tags instead.

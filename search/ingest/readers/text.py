@@ -20,13 +20,38 @@ _KEYS = {
 }
 
 
+# Front matter is a few lines of title/source/date; past this it is not front matter but a trap.
+MAX_FRONT_MATTER = 16 * 1024
+
+
+def _refusal(block: str) -> str:
+    """Why a front-matter block is not parsed (Chinese), or "" when it is safe to parse."""
+    import yaml
+
+    if len(block) > MAX_FRONT_MATTER:
+        return f"front matter 过长（超过 {MAX_FRONT_MATTER // 1024} KB），已忽略"
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        # Tokens only (linear, nothing built): an anchor or alias can expand a few hundred bytes into
+        # gigabytes ("billion laughs"), and no report's front matter needs one.
+        for token in yaml.scan(block, Loader=loader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                return "front matter 含 YAML 锚点或别名，已忽略"
+    except yaml.YAMLError:
+        return "front matter 无法解析，已忽略"
+    return ""
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
-    """Split `---` YAML front matter off text: (metadata, remaining text, note about a broken block)."""
+    """Split `---` YAML front matter off text: (metadata, remaining text, note about a refused block)."""
     match = _FRONT.match(text)
     if not match:
         return {}, text, ""
     import yaml
 
+    note = _refusal(match.group(1))
+    if note:
+        return {}, text[match.end():], note  # the block costs only itself: the body is kept
     try:
         # the C-accelerated safe loader when PyYAML was built with libyaml; same safe semantics
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -39,8 +64,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     meta: dict[str, Any] = {}
     for key, value in data.items():
         field = _KEYS.get(str(key).strip().lower())
-        if field and value is not None and str(value).strip():
-            meta.setdefault(field, value if field == "year" else str(value).strip())
+        if field and isinstance(value, (str, int, float)) and str(value).strip():
+            meta.setdefault(field, value if field == "year" else str(value).strip()[:1000])
+        elif field and hasattr(value, "isoformat"):
+            meta.setdefault(field, value.isoformat())  # YAML reads 2024-01-22 as a date
     return meta, text[match.end():], ""
 
 
