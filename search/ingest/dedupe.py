@@ -224,17 +224,19 @@ class Deduper:
 
     def offer(self, doc: Document) -> Decision:
         """Decide about a new document and remember it unless it is a duplicate."""
-        sig = signature(doc)
-        score = agreement(doc)
+        return self.offer_signature(doc.doc_id, doc.source, signature(doc), agreement(doc))
+
+    def offer_signature(self, doc_id: str, source: str, sig: bytes, score: int) -> Decision:
+        """`offer` for a document known by its signature and agreement (computed where it was read)."""
         other, sim = self.best_match(sig)
-        if other is None or other.doc_id == doc.doc_id:
-            self.seed(doc.doc_id, doc.source, sig, score)
+        if other is None or other.doc_id == doc_id:
+            self.seed(doc_id, source, sig, score)
             return Decision("new", signature=sig, agreement=score)
         if score > other.agreement:
             reason = (f"与 {other.source} 为同一报告（相似度 {sim:.2f}），本份的元数据与正文更一致"
                       f"（{score} 比 {other.agreement}），取代之")
             self.forget(other.doc_id)
-            self._add(_Entry(doc.doc_id, doc.source, sig, score))
+            self._add(_Entry(doc_id, source, sig, score))
             return Decision("replaces", other.doc_id, other.source, reason, sig, score, sim)
         reason = f"与 {other.source} 为同一报告（相似度 {sim:.2f}），保留先到且元数据不差的那份"
         return Decision("duplicate", other.doc_id, other.source, reason, sig, score, sim)

@@ -84,22 +84,11 @@ class _Chunk:
 
 # -- the worker side ---------------------------------------------------------------------------------
 
-_BODY_KINDS = frozenset(("paragraph", "row", "heading", "note"))
-
-
 def _signature(units: Sequence[store.UnitIn]) -> bytes:
-    """Identity of a report's text: the digest of its normalized body (copies with other ids match)."""
-    digest = hashlib.sha1()
-    for unit in units:
-        if unit.kind in _BODY_KINDS:
-            digest.update(unit.norm.encode("utf-8"))
-            digest.update(b"\n")
-    return digest.digest()[:16]
+    """The near-duplicate signature of a report (ingest's), from the normalized texts already computed."""
+    from ...ingest.dedupe import BODY_KINDS, signature_of_text
 
-
-def _agreement(doc: Document) -> int:
-    """How well a copy's metadata agrees with its text (higher wins among duplicates)."""
-    return -len(doc.notes)
+    return signature_of_text("".join(u.norm for u in units if u.kind in BODY_KINDS))
 
 
 class _ChunkJob:
@@ -110,7 +99,7 @@ class _ChunkJob:
         self.options = options
 
     def __call__(self, items: Sequence[tuple[str, object, str]], started: Callable[[int], None]) -> _Chunk:
-        from ...ingest import read_documents
+        from ...ingest import agreement, read_documents, short_paragraphs
         from ...ingest.raw import IngestError
 
         out = _Chunk()
@@ -149,7 +138,6 @@ class _ChunkJob:
                 local = len(records)
                 first = len(units)
                 parents: dict[tuple[str, ...], int] = {}
-                short: list[str] = []
                 for para in doc.paragraphs:
                     norm = normalize(para.text)
                     row = len(units)
@@ -161,12 +149,10 @@ class _ChunkJob:
                         parents[(*para.section, para.text)] = row
                     chars += len(norm)
                     out.characters += len(para.text)
-                    if len(norm) < 8 and para.kind == "paragraph":
-                        short.append(para.text)
                 record = doc.metadata()
                 record.update(
                     file=key, first=first, rows=len(units) - first,
-                    signature=_signature(units[first:]).hex(), agreement=_agreement(doc), short=short,
+                    signature=_signature(units[first:]).hex(), agreement=agreement(doc), short=short_paragraphs(doc),
                 )
                 records.append(record)
                 if chars >= RUN_CHARS:
@@ -348,9 +334,10 @@ def _write(
         with open(src / "docs.jsonl", encoding="utf-8") as fh:
             docs = [json.loads(line) for line in fh]
         segments.append(_SegmentState(info["name"], info["rows"], docs, set(info.get("dead", []))))
+    from ...ingest import Deduper
+
     removed_ids: list[str] = []
-    by_signature: dict[str, tuple[str, str]] = {}  # signature → (doc_id, source) of the copy kept
-    kept_agreement: dict[str, tuple[int, _SegmentState | None, int]] = {}
+    deduper = Deduper()  # near-duplicates on normalized text, seeded with what the index keeps
     for seg in segments:
         for k, record in enumerate(seg.docs):
             if k in seg.dead:
@@ -359,8 +346,8 @@ def _write(
                 seg.dead.add(k)
                 removed_ids.append(record["doc_id"])
                 continue
-            by_signature[record["signature"]] = (record["doc_id"], record["source"])
-            kept_agreement[record["doc_id"]] = (int(record.get("agreement", 0)), seg, k)
+            deduper.seed(record["doc_id"], record["source"], bytes.fromhex(record["signature"]),
+                         int(record.get("agreement", 0)))
 
     # read what changed, in chunks, in file order
     job = _ChunkJob(scratch, options)
@@ -371,6 +358,7 @@ def _write(
     run_live: list[np.ndarray] = []
     pending: dict[str, tuple[int, int]] = {}  # doc_id of a doc read this run → (run index, local)
     seen_ids: set[str] = {r["doc_id"] for s in segments for k, r in enumerate(s.docs) if k not in s.dead}
+    notes: dict[str, list[str]] = {}  # doc_id → what ingest noticed, for the documents kept
     short: Counter = Counter()
     for _index, chunk, failed in pool.run(tasks):
         progress.step(len(tasks[_index]))
@@ -387,29 +375,34 @@ def _write(
             run = store.Run(scratch, run_info["name"], run_info["rows"], run_info["docs"])
             live = np.ones(len(run.docs), dtype=bool)
             for local, record in enumerate(run.docs):
-                verdict = _dedupe(record, by_signature, seen_ids, kept_agreement, options.keep_duplicates)
-                if verdict is None or verdict[0] == "replaces":
-                    short.update(record.get("short", []))
-                if verdict is None:
-                    by_signature[record["signature"]] = (record["doc_id"], record["source"])
-                    kept_agreement[record["doc_id"]] = (int(record.get("agreement", 0)), None, len(runs))
-                    pending[record["doc_id"]] = (len(runs), local)
-                    seen_ids.add(record["doc_id"])
-                    for note in record.get("notes") or []:
-                        summary.conflicts.append(SkippedFile(record["source"], note))
+                doc_id, source = record["doc_id"], record["source"]
+                if doc_id in seen_ids:  # the same source read twice (a file named twice on the command line)
+                    live[local] = False
+                    summary.duplicates.append(Duplicate(source, source, f"与已索引的文档标识 {doc_id} 相同，已跳过"))
                     continue
-                kind, other_id, other_source, reason = verdict
+                if options.keep_duplicates:
+                    kind = "new"
+                else:
+                    decision = deduper.offer_signature(
+                        doc_id, source, bytes.fromhex(record["signature"]), int(record.get("agreement", 0))
+                    )
+                    kind = decision.kind
                 if kind == "duplicate":
                     live[local] = False
-                    summary.duplicates.append(Duplicate(record["source"], other_source, reason))
-                else:  # "replaces": this copy agrees with its text, the kept one did not
-                    _kill(other_id, segments, pending, run_live, removed_ids)
-                    by_signature[record["signature"]] = (record["doc_id"], record["source"])
-                    pending[record["doc_id"]] = (len(runs), local)
-                    seen_ids.add(record["doc_id"])
-                    summary.duplicates.append(Duplicate(other_source, record["source"], reason))
+                    summary.duplicates.append(Duplicate(source, decision.other_source, decision.reason))
+                    continue
+                if kind == "replaces":  # this copy agrees with its text, the kept one did not
+                    _kill(decision.other_doc_id, segments, pending, [*run_live, live], removed_ids)
+                    notes.pop(decision.other_doc_id, None)
+                    summary.duplicates.append(Duplicate(decision.other_source, source, decision.reason))
+                pending[doc_id] = (len(runs), local)
+                seen_ids.add(doc_id)
+                notes[doc_id] = [source, *(record.get("notes") or [])]
+                short.update(record.get("short", []))
             runs.append(run)
             run_live.append(live)
+    for source, *said in notes.values():
+        summary.conflicts.extend(SkippedFile(source, note) for note in said)
     progress.close()
     summary.short_paragraphs = sum(short.values())
     summary.short_examples = short.most_common(20)
@@ -468,21 +461,6 @@ def _write(
         },
     }
     (generation / gen_mod.META_FILE).write_text(json.dumps(meta_out, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
-def _dedupe(record: dict, by_signature: dict, seen_ids: set, kept: dict, keep_all: bool):
-    """None to keep the record, else (kind, other doc id, other source, reason)."""
-    if record["doc_id"] in seen_ids:
-        return ("duplicate", record["doc_id"], record["source"], f"与已索引的文档标识 {record['doc_id']} 相同，已跳过")
-    if keep_all:
-        return None
-    other = by_signature.get(record["signature"])
-    if other is None:
-        return None
-    other_id, other_source = other
-    if int(record.get("agreement", 0)) > kept.get(other_id, (0,))[0]:
-        return ("replaces", other_id, other_source, f"与 {other_source} 内容相同，保留元数据与正文一致的这一份")
-    return ("duplicate", other_id, other_source, f"与 {other_source} 内容相同，已跳过")
 
 
 def _kill(doc_id: str, segments: list[_SegmentState], pending: dict, run_live: list, removed: list) -> None:
