@@ -335,6 +335,7 @@ def _write(
             docs = [json.loads(line) for line in fh]
         segments.append(_SegmentState(info["name"], info["rows"], docs, set(info.get("dead", []))))
     from ...ingest import Deduper
+    from ...ingest.dedupe import identity
 
     removed_ids: list[str] = []
     deduper = Deduper()  # near-duplicates on normalized text, seeded with what the index keeps
@@ -347,7 +348,7 @@ def _write(
                 removed_ids.append(record["doc_id"])
                 continue
             deduper.seed(record["doc_id"], record["source"], bytes.fromhex(record["signature"]),
-                         int(record.get("agreement", 0)))
+                         int(record.get("agreement", 0)), identity(record))
 
     # read what changed, in chunks, in file order
     job = _ChunkJob(scratch, options)
@@ -384,7 +385,8 @@ def _write(
                     kind = "new"
                 else:
                     decision = deduper.offer_signature(
-                        doc_id, source, bytes.fromhex(record["signature"]), int(record.get("agreement", 0))
+                        doc_id, source, bytes.fromhex(record["signature"]), int(record.get("agreement", 0)),
+                        identity(record),
                     )
                     kind = decision.kind
                 if kind == "duplicate":
