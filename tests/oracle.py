@@ -32,25 +32,32 @@ class Unit:
 
 
 def read_corpus(paths: Sequence[Path], manifest: Path | None = None) -> list[Document]:
-    """Every document of the corpus, one copy of each (same normalized body → the first in file order)."""
-    from search.ingest import load_manifest
+    """Every document of the corpus, one copy of each report, by ingest's documented duplicate rule.
+
+    (Near-identical body, same place and year; among copies the one whose metadata agrees with its
+    text is kept — `search.ingest.dedupe`, applied here in file order as the indexer does.)
+    """
+    from search.ingest import Deduper, load_manifest
 
     the_manifest = load_manifest(manifest) if manifest else None
     files, _skipped = discover(paths)
-    docs: list[Document] = []
-    seen: set[str] = set()
+    kept: dict[str, Document] = {}
+    deduper = Deduper()
     for src in files:
         try:
             found = read_documents(src, the_manifest)
         except Exception:  # noqa: BLE001 - a file the indexer skips is skipped here too
             continue
         for doc in found:
-            body = "\n".join(normalize(p.text) for p in doc.paragraphs if p.kind not in ("title", "front"))
-            if body in seen or doc.doc_id in {d.doc_id for d in docs[-50:]}:
+            if doc.doc_id in kept:
                 continue
-            seen.add(body)
-            docs.append(doc)
-    return docs
+            decision = deduper.offer(doc)
+            if decision.kind == "duplicate":
+                continue
+            if decision.kind == "replaces":
+                kept.pop(decision.other_doc_id, None)
+            kept[doc.doc_id] = doc
+    return list(kept.values())
 
 
 class Oracle:
