@@ -116,6 +116,13 @@ class Searcher:
                 )
             return self._state
 
+    def clear_caches(self) -> None:
+        """Forget cached answers and counts (benchmarks measure cold answers with it)."""
+        state = self._state_now()
+        state.answers.items.clear()
+        state.counts.items.clear()
+        self.backend.clear_cache()
+
     def catalog(self) -> Catalog:
         """The current generation's documents and facet arrays."""
         return self._state_now().catalog

@@ -136,6 +136,9 @@ class Backend(ABC):
         """A folder of engine-neutral data kept beside this generation (e.g. "reuse"), or None when absent."""
         return None
 
+    def clear_cache(self) -> None:
+        """Forget cached match results (benchmarks measure cold answers)."""
+
     def close(self) -> None:
         """Release files, sockets and processes."""
 

@@ -256,6 +256,15 @@ class EmbeddedBackend(Backend):
             out.append(sum(seg.bigram_count(key) for seg in gen.segments))
         return out
 
+    def clear_cache(self) -> None:
+        """Forget the generation's cached phrase rows and decompressed text blocks."""
+        gen = self._current()
+        with gen._lock:
+            gen._cache.clear()
+        for seg in gen.segments:
+            with seg._blocks_lock:
+                seg._blocks.clear()
+
     def side_path(self, name: str) -> Path | None:
         """`name` inside the current generation folder, when the indexer wrote it."""
         path = self._current().path / name
