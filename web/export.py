@@ -1,57 +1,148 @@
-"""Exports: every hit of a search, uncapped, streamed row by row as CSV or JSON lines."""
+"""Exports: every hit of a search, uncapped, as CSV (UTF-8 with BOM) or JSON lines.
+
+How an export avoids holding the server: the rows are written to an unlinked temporary file by the
+request's thread, inside a gate that lets at most `export_workers` exports be written at once (so
+searches always have threads left) and at most `exports_per_client` be open per client (429 beyond
+it). The finished file is handed to the server as `wsgi.file_wrapper`: waitress then sends it from
+its event loop, so a client that does not read holds a file and a socket, never a thread, and is
+dropped after `channel_timeout` seconds without progress. The client's slot is freed when the file
+is closed (sent, or the connection dropped).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-from collections.abc import Iterable, Iterator
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from typing import IO, Any
 from urllib.parse import quote
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
 
 import search
+from search import settings
 
-from .core import get_searcher
-from .params import ParamError, SearchParams, parse_search
+from .core import get_searcher, read_params
+from .labels import absolute, permalink_path, title_label
+from .params import SearchParams
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ("permalink", "title", "province", "city", "level", "tier", "year", "type", "section", "source", "text")
-CHUNK_ROWS = 100  # rows per written chunk: one socket write per row would dominate a large export
+COLUMNS = (
+    "permalink", "title", "kind", "section", "text", "date", "year", "province", "city", "county", "level", "tier",
+    "type", "speaker", "source", "doc_id", "id",
+)
+CHUNK_ROWS = 200  # rows per write: one write per row would dominate a large export
 # Spreadsheets run a cell starting with these as a formula; a leading apostrophe keeps it text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+GATE_KEY = "report_search_exports"
 
 
-def _hits(params: SearchParams) -> Iterator[search.Hit]:
-    """All hits, with the first one fetched now so a bad filter is a 400, not a broken stream."""
-    hits = get_searcher().iter_hits(params.to_request(highlight=False))
-    try:
-        first = next(hits, None)
-    except search.InvalidRequest as exc:
-        raise ParamError(exc.param, exc.message) from exc
-    return hits if first is None else itertools.chain([first], hits)
+class TooManyExports(HTTPException):
+    """An export refused because of the limits (429 per client, 503 server-wide)."""
+
+    def __init__(self, code: int, description: str):
+        super().__init__(description)
+        self.code = code
 
 
-def _row(hit: search.Hit, base: str) -> dict:
+class ExportGate:
+    """Counts exports being written (server-wide) and open (per client: written or being sent)."""
+
+    def __init__(self, workers: int, per_client: int):
+        self.workers = workers
+        self.per_client = per_client
+        self.lock = threading.Lock()
+        self.writing = 0
+        self.open: Counter[str] = Counter()
+
+    def enter(self, client: str) -> None:
+        """Take a slot for `client` or raise TooManyExports."""
+        with self.lock:
+            if self.open[client] >= self.per_client:
+                raise TooManyExports(429, f"您已有 {self.per_client} 个导出正在进行，请等它们完成后再试。")
+            if self.writing >= self.workers:
+                raise TooManyExports(503, "服务器正忙于其他导出，请稍后再试。")
+            self.open[client] += 1
+            self.writing += 1
+
+    def written(self) -> None:
+        """The file is written: its worker slot is free (the client's stays until it is sent)."""
+        with self.lock:
+            self.writing -= 1
+
+    def leave(self, client: str) -> None:
+        """The export is finished or dropped: free the client's slot."""
+        with self.lock:
+            self.open[client] -= 1
+            if self.open[client] <= 0:
+                del self.open[client]
+
+
+def init_app(app: Any) -> None:
+    """Give the app its export gate (limits from search.settings)."""
+    app.extensions[GATE_KEY] = ExportGate(int(settings.get("export_workers")), int(settings.get("exports_per_client")))
+
+
+class _SentFile(io.RawIOBase):
+    """A finished export file that frees its client's slot once, when closed or read to the end."""
+
+    def __init__(self, file: IO[bytes], release: Callable[[], None]):
+        super().__init__()
+        self.file = file
+        self._release: Callable[[], None] | None = release
+
+    def _free(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    def seekable(self) -> bool:  # noqa: D102
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:  # noqa: D102
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:  # noqa: D102
+        return self.file.tell()
+
+    def read(self, size: int = -1) -> bytes:  # noqa: D102
+        data = self.file.read(size)
+        if not data and size != 0:
+            self._free()
+        return data
+
+    def readinto(self, buffer: Any) -> int:  # noqa: D102
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # noqa: D102
+        if not self.closed:
+            self.file.close()
+            self._free()
+        super().close()
+
+
+def _row(hit: search.Hit, q: str, mode: str) -> dict[str, Any]:
+    doc = hit.document
     return {
-        "permalink": base + hit.url, "title": hit.title, "province": hit.province, "city": hit.city,
-        "level": hit.level, "tier": hit.tier, "year": hit.year, "type": hit.type, "section": hit.section,
-        "source": hit.source, "text": hit.text,
+        "permalink": absolute(permalink_path(hit.id, q, mode)), "title": title_label(doc), "kind": hit.kind,
+        "section": " › ".join(hit.section), "text": hit.text, "date": doc.date, "year": doc.year or "",
+        "province": doc.province, "city": doc.city, "county": doc.county, "level": doc.level, "tier": doc.tier,
+        "type": doc.type, "speaker": doc.speaker, "source": doc.source, "doc_id": hit.doc_id, "id": hit.id,
     }
-
-
-def _filename(params: SearchParams, ext: str) -> str:
-    stem = "-".join(p for p in ("report-search", params.q[:30].replace("/", "_"), date.today().isoformat()) if p)
-    return f"{stem}.{ext}"
-
-
-def _attachment(params: SearchParams, ext: str) -> str:
-    # An ASCII fallback name first, then the UTF-8 name (RFC 6266) that carries the query.
-    return f"attachment; filename=\"report-search.{ext}\"; filename*=UTF-8''{quote(_filename(params, ext))}"
 
 
 def _cell(value: object) -> str:
@@ -59,30 +150,26 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv_lines(hits: Iterable[search.Hit], base: str) -> Iterator[str]:
+def csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text in chunks: the BOM and header first, formula-like cells neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def flush() -> str:
-        out = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return out
-
     writer.writerow(COLUMNS)
-    yield "\ufeff" + flush()  # the BOM makes Excel read the file as UTF-8
-    for n, hit in enumerate(hits, 1):
-        row = _row(hit, base)
+    n = 0
+    for n, row in enumerate(rows, 1):
         writer.writerow([_cell(row[c]) for c in COLUMNS])
         if n % CHUNK_ROWS == 0:
-            yield flush()
-    yield flush()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def _jsonl_lines(hits: Iterable[search.Hit], base: str) -> Iterator[str]:
+def jsonl_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One JSON object per line, in chunks."""
     lines: list[str] = []
-    for hit in hits:
-        lines.append(json.dumps(_row(hit, base), ensure_ascii=False) + "\n")
+    for row in rows:
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
         if len(lines) == CHUNK_ROWS:
             yield "".join(lines)
             lines.clear()
@@ -90,25 +177,65 @@ def _jsonl_lines(hits: Iterable[search.Hit], base: str) -> Iterator[str]:
         yield "".join(lines)
 
 
+def _filename(params: SearchParams, ext: str) -> str:
+    stem = "-".join(p for p in ("report-search", params.q[:30], date.today().isoformat()) if p)
+    return f"{stem}.{ext}"
+
+
+def _attachment(params: SearchParams, ext: str) -> str:
+    # An ASCII fallback name first, then the UTF-8 name (RFC 6266) that carries the query; quote()
+    # escapes CR, LF and quotes, so nothing the user typed can end the header.
+    return f"attachment; filename=\"report-search.{ext}\"; filename*=UTF-8''{quote(_filename(params, ext), safe='')}"
+
+
+def _client() -> str:
+    # REMOTE_ADDR: behind a proxy, waitress's trusted_proxy settings (serve --trusted-proxy) set it
+    # from X-Forwarded-For; a header is never trusted here on its own.
+    return request.remote_addr or "?"
+
+
+def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]], Iterator[str]],
+            bom: bool) -> Response:
+    _given, params = read_params(request.args)
+    req = params.to_request()
+    searcher = get_searcher()
+    searcher.validate(req)  # InvalidRequest → 400 before any slot is taken
+    gate: ExportGate = current_app.extensions[GATE_KEY]
+    client = _client()
+    gate.enter(client)
+    file = tempfile.TemporaryFile(prefix="report-search-export-")
+    try:
+        try:
+            if bom:
+                file.write("\ufeff".encode())  # makes Excel read the file as UTF-8
+            rows = (_row(hit, params.q, params.mode) for hit in searcher.iter_hits(req))
+            for chunk in chunks(rows):
+                file.write(chunk.encode("utf-8"))
+            file.flush()
+            file.seek(0)
+        finally:
+            gate.written()
+    except BaseException:
+        file.close()
+        gate.leave(client)
+        raise
+    sent = _SentFile(file, lambda: gate.leave(client))
+    response = Response(wrap_file(request.environ, sent), direct_passthrough=True, mimetype=mimetype)
+    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = _attachment(params, ext)
+    file.seek(0, 2)
+    response.content_length = file.tell()
+    file.seek(0)
+    return response
+
+
 @bp.get("/export.csv")
 def export_csv() -> Response:
-    """Every hit as CSV (UTF-8 with BOM), one row per paragraph, streamed."""
-    params = parse_search(request.args)
-    hits = _hits(params)
-    base = request.host_url.rstrip("/")  # read now: the generator runs after the request context
-    response = Response(_csv_lines(hits, base), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = _attachment(params, "csv")
-    return response
+    """Every hit as CSV (UTF-8 with BOM), one row per paragraph, with its absolute permalink."""
+    return _export("csv", "text/csv", csv_chunks, bom=True)
 
 
 @bp.get("/export.jsonl")
 def export_jsonl() -> Response:
-    """Every hit as one JSON object per line, streamed."""
-    params = parse_search(request.args)
-    hits = _hits(params)
-    base = request.host_url.rstrip("/")
-    response = Response(_jsonl_lines(hits, base), mimetype="application/x-ndjson")
-    response.headers["Content-Type"] = "application/x-ndjson; charset=utf-8"
-    response.headers["Content-Disposition"] = _attachment(params, "jsonl")
-    return response
+    """Every hit as one JSON object per line."""
+    return _export("jsonl", "application/x-ndjson", jsonl_chunks, bom=False)
