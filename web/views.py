@@ -179,7 +179,7 @@ def reading(params: SearchParams, info: search.QueryInfo, total: int) -> Reading
         list(info.messages), info.loose, info.loose_documents, other,
     )
     loosened = [t for t in info.terms if not t.quoted and len(t.words) > 1]
-    if params.mode == "exact" and info.loose:
+    if params.mode == "exact" and info.loose and info.suggestions:  # few found: say why, next to what to try
         words = "；".join(f"“{t.text}”拆为 {' / '.join(t.words)}" for t in loosened)
         out.why.append(f"精确检索要求原样出现；{words}，这些词分开出现的段落另有 {info.loose} 段。")
     if total == 0 and not info.loose and info.terms:
