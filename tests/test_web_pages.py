@@ -315,7 +315,7 @@ def test_back_link_returns_to_the_same_search(client):
     page = text(client.get("/search", query_string=state))
     href = html.unescape(re.search(r'<li class="hit.*?<h2><a href="([^"]+)"', page, re.S).group(1))
     doc = text(client.get(href.split("#")[0]))
-    back = html.unescape(re.search(r'<p class="back"><a href="([^"]+)"', doc).group(1))
+    back = html.unescape(re.search(r'<a class="back" href="([^"]+)"', doc).group(1))
     assert urlsplit(back).path == "/search"
     assert args(back) == {k: [v] for k, v in state}
 
