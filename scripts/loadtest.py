@@ -9,12 +9,13 @@ Usage:
 The mix: quoted phrases of 2–12 characters cut from paragraphs the server returns, words, boolean
 queries, facet filters, deep pages, CSV/JSONL exports of rare phrases, document and permalink pages.
 With --abuse, alongside them: 100 idle sockets, 20 slowloris clients sending a header a byte at a
-time, 8 clients that send `GET /export.csv?q=发展` and never read the answer (reconnecting when
+time, 8 clients that send `GET /export.csv?q=发展` and never read the answer (each from its own
+loopback address, 127.0.0.10–17, so the per-client limit does not refuse them; reconnecting when
 dropped), one client asking for deep pages and one sending 300 nested parentheses, each as fast as
 it is answered. Prints requests/s, errors, 5xx and latency percentiles per kind, and for the normal
 searches (everything but exports) whether p95 stays under --p95-ms with 0 errors; exits 1 otherwise.
-An export refused with 429 (the per-client export limit: every client here shares 127.0.0.1) is
-counted as refused, not as an error. Only loopback addresses are accepted; every loop is bounded in
+An export refused with 429 (the per-client export limit: the normal clients share 127.0.0.1) or 503
+(every export writer busy) is counted as refused, not as an error. Only loopback addresses are accepted; every loop is bounded in
 time. Standard library only.
 """
 
@@ -112,9 +113,11 @@ class Abuse:
         with self.lock:
             self.counts[what] += n
 
-    def connect(self, rcvbuf: int | None = None) -> socket.socket | None:
+    def connect(self, rcvbuf: int | None = None, source: str | None = None) -> socket.socket | None:
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            if source:  # another loopback address: the server counts it as another client
+                sock.bind((source, 0))
             if rcvbuf:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             sock.settimeout(5)
@@ -173,13 +176,14 @@ class Abuse:
         """GET /export.csv of a frequent word, then never read; reconnects when dropped."""
         request = (b"GET /export.csv?q=%E5%8F%91%E5%B1%95 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         while time.monotonic() < self.stop_at:
-            sock = self.connect(rcvbuf=4096)
+            sock = self.connect(rcvbuf=4096, source=f"127.0.0.{10 + k}" if self.addr[0].startswith("127.") else None)
             if sock is None:
                 time.sleep(1)
                 continue
             try:
                 sock.sendall(request)
                 self.count("non-reading exports sent")
+                sock.settimeout(60)  # the export is written before its first byte is sent
                 head = sock.recv(64)  # only the status line, to know whether it was refused
                 status = int(head.split()[1]) if head.startswith(b"HTTP/") else 0
                 with self.lock:
@@ -272,7 +276,7 @@ def run(base: str, clients: int, seconds: float, max_requests: int, seed: int, a
             ms = (time.perf_counter() - started) * 1000
             with lock:
                 statuses[status] += 1
-                if kind == "export" and status == 429:
+                if kind == "export" and status in (429, 503):  # per-client limit, or all export writers busy
                     refused[0] += 1
                     continue
                 latencies[kind].append(ms)
@@ -311,7 +315,7 @@ def run(base: str, clients: int, seconds: float, max_requests: int, seed: int, a
         ok = p95 < p95_limit and not normal_errors
         print(f"normal searches (all but exports): {len(normal)} responses, p95 {p95:.0f} ms (limit {p95_limit:.0f}), "
               f"errors {len(normal_errors)} -> {'OK' if ok else 'FAILED'}")
-    print(f"exports refused with 429 (per-client limit): {refused[0]}")
+    print(f"exports refused with 429 (per-client limit) or 503 (writers busy): {refused[0]}")
     if abusers is not None:
         abusers.join()
         abusers.report()

@@ -42,7 +42,7 @@ COLUMNS = (
 )
 CHUNK_ROWS = 200  # rows per write: one write per row would dominate a large export
 # Spreadsheets run a cell starting with these as a formula; a leading apostrophe keeps it text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+_FORMULA_FIRST = frozenset("=+-@\t\r\n|%")
 GATE_KEY = "report_search_exports"
 
 
@@ -135,19 +135,32 @@ class _SentFile(io.RawIOBase):
         super().close()
 
 
-def _row(hit: search.Hit, q: str, mode: str) -> dict[str, Any]:
-    doc = hit.document
-    return {
-        "permalink": absolute(permalink_path(hit.id, q, mode)), "title": title_label(doc), "kind": hit.kind,
-        "section": " › ".join(hit.section), "text": hit.text, "date": doc.date, "year": doc.year or "",
-        "province": doc.province, "city": doc.city, "county": doc.county, "level": doc.level, "tier": doc.tier,
-        "type": doc.type, "speaker": doc.speaker, "source": doc.source, "doc_id": hit.doc_id, "id": hit.id,
-    }
+class _Rows:
+    """Export rows for hits; the permalink's query and each report's title label computed once per export
+    (they were a third of the time of an 83 MB export)."""
+
+    def __init__(self, q: str, mode: str):
+        path = permalink_path("X", q, mode)
+        self.prefix = absolute("/p/")
+        self.suffix = path[len("/p/X"):]
+        self.titles: dict[str, str] = {}
+
+    def row(self, hit: search.Hit) -> dict[str, Any]:
+        doc = hit.document
+        title = self.titles.get(hit.doc_id)
+        if title is None:
+            title = self.titles[hit.doc_id] = title_label(doc)
+        return {
+            "permalink": self.prefix + hit.id + self.suffix, "title": title, "kind": hit.kind,
+            "section": " › ".join(hit.section), "text": hit.text, "date": doc.date, "year": doc.year or "",
+            "province": doc.province, "city": doc.city, "county": doc.county, "level": doc.level, "tier": doc.tier,
+            "type": doc.type, "speaker": doc.speaker, "source": doc.source, "doc_id": hit.doc_id, "id": hit.id,
+        }
 
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 def csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -208,7 +221,7 @@ def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]]
         try:
             if bom:
                 file.write("\ufeff".encode())  # makes Excel read the file as UTF-8
-            rows = (_row(hit, params.q, params.mode) for hit in searcher.iter_hits(req))
+            rows = map(_Rows(params.q, params.mode).row, searcher.iter_hits(req))
             for chunk in chunks(rows):
                 file.write(chunk.encode("utf-8"))
             file.flush()
