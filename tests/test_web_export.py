@@ -117,3 +117,44 @@ def test_slots_are_freed_when_the_file_is_closed(web_app):
         response.get_data()
         response.close()
     assert gate.open["127.0.0.1"] == 0 and gate.writing == 0
+
+
+def test_the_same_export_is_written_once_and_shared(web_app):
+    from web.export import CACHE_KEY
+
+    cache = web_app.extensions[CACHE_KEY]
+    client = web_app.test_client()
+    query = {"q": "高质量发展", "sort": "oldest"}
+    first = client.get("/export.jsonl", query_string=query)
+    body = first.get_data()
+    first.close()
+    spools = [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"]
+    assert len(spools) == 1
+    second = client.get("/export.jsonl", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    assert second.get_data() == body and len(body) == spools[0].size
+    second.close()
+    assert [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"] == spools
+    assert spools[0].readers == 0
+
+
+def test_an_evicted_spool_closes_after_its_last_reader():
+    import tempfile
+
+    from web.export import Spool, SpoolCache
+
+    cache = SpoolCache(entries=1, max_bytes=1 << 20)
+    spools = []
+    for key in ("a", "b"):
+        f = tempfile.TemporaryFile()
+        f.write(b"x" * 10)
+        spool = Spool(f, 10)
+        spool.take()  # a client is sending it
+        cache.put(key, spool)
+        spools.append(spool)
+    first, second = spools
+    assert cache.get("a") is None and not first.file.closed  # evicted, but still being sent
+    first.drop()
+    assert first.file.closed
+    second.drop()
+    assert not second.file.closed and cache.get("b") is second  # cached: kept open for the next client
+    second.drop()
