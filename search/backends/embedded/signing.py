@@ -65,10 +65,13 @@ def _mac(files: dict[str, str]) -> str:
 
 def sign(generation: Path, sub: str) -> None:
     """Sign the files of `generation/sub`."""
-    files = _digests(generation / sub)
-    (generation / sub / SIGNATURE_FILE).write_text(
-        json.dumps({"files": files, "hmac": _mac(files)}, indent=1), encoding="utf-8"
-    )
+    # The signature itself is not a signed file (verify leaves it out too), and it is replaced, not
+    # written through: an incremental build hard-links the base generation's files, this one included.
+    files = {k: v for k, v in _digests(generation / sub).items() if k != SIGNATURE_FILE}
+    target = generation / sub / SIGNATURE_FILE
+    tmp = target.with_name(SIGNATURE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"files": files, "hmac": _mac(files)}, indent=1), encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def verify(generation: Path, sub: str) -> None:
