@@ -83,7 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
     serve.add_argument("--allow-remote", action="store_true", help="允许监听本机以外的地址（如 0.0.0.0）")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=_positive_int, default=None,
+                       help=f"处理请求的线程数（默认 {settings.get('threads')}）")
+    serve.add_argument("--base-url", default=None,
+                       help="对外的网址，引用、复制链接和导出中的绝对链接都用它（默认 http://监听地址:端口）")
+    serve.add_argument("--allowed-hosts", default=None,
+                       help="允许的 Host 名，逗号分隔；“.example.org”含子域名（默认：监听地址、localhost、127.0.0.1 和 --base-url 的主机）")
+    serve.add_argument("--trusted-proxy", default=None,
+                       help="反向代理的地址（如 127.0.0.1）：只信任它发来的 X-Forwarded-For/Proto 作为客户端地址")
+    serve.add_argument("--connection-limit", type=_positive_int, default=None,
+                       help=f"同时保持的连接数上限（默认 {settings.get('connection_limit')}）")
+    serve.add_argument("--channel-timeout", type=_positive_int, default=None,
+                       help=f"空闲或不读取数据的连接保持的秒数（默认 {settings.get('channel_timeout')}）")
     return parser
 
 
@@ -228,6 +239,53 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _serve_options(args: argparse.Namespace) -> tuple[str, list[str], dict]:
+    """(base URL, allowed hosts, waitress settings) from the options and search.settings."""
+    from urllib.parse import urlsplit
+
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = (args.base_url or f"http://{shown}:{args.port}").rstrip("/")
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+        raise ValueError(f"--base-url 必须是 http(s) 网址：{base_url}")
+    if args.allowed_hosts:
+        hosts = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
+    else:
+        hosts = list(dict.fromkeys([args.host, "localhost", "127.0.0.1", "::1", urlsplit(base_url).hostname or ""]))
+    threads = args.threads or int(settings.get("threads"))
+    waitress = {
+        "threads": threads,
+        # Idle, slow and non-reading clients cost a socket each in waitress's event loop, never a
+        # thread: the limit is the number of sockets, far above the threads, and channel_timeout
+        # drops a connection that neither sends a full request nor reads its answer.
+        "connection_limit": args.connection_limit or int(settings.get("connection_limit")),
+        "channel_timeout": args.channel_timeout or int(settings.get("channel_timeout")),
+        "cleanup_interval": 5,  # how often channel_timeout is checked
+        "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+        "backlog": 2048,
+        "max_request_header_size": 64 * 1024,  # URLs are at most a few KB; a larger header is abuse
+        "max_request_body_size": 64 * 1024,  # only GET is served
+        "ident": "report-search",
+        "clear_untrusted_proxy_headers": True,
+    }
+    if args.trusted_proxy:
+        waitress.update(trusted_proxy=args.trusted_proxy, trusted_proxy_count=1,
+                        trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"})
+    return base_url, hosts, waitress
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Let the process hold `wanted` sockets and files (the soft limit is often 1024)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _serve(args: argparse.Namespace) -> int:
     # The web layer is imported here only: the library itself never imports Flask.
     from waitress import serve
@@ -237,14 +295,21 @@ def _serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host) and not args.allow_remote:
         print(f"错误：--host {args.host} 会让其他机器访问本服务；确需如此请同时加上 --allow-remote", file=sys.stderr)
         return 2
+    try:
+        base_url, hosts, options = _serve_options(args)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     index_dir = args.index or default_index_dir()
     try:
-        app = create_app({"INDEX_DIR": str(index_dir)})
+        app = create_app({"INDEX_DIR": str(index_dir), "BASE_URL": base_url, "ALLOWED_HOSTS": hosts})
     except IndexUnavailable as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    print(f"在 http://{args.host}:{args.port}/ 提供检索（索引 {index_dir}），按 Ctrl+C 停止", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="report-search")
+    _raise_open_files(options["connection_limit"] + 256)
+    print(f"在 http://{args.host}:{args.port}/ 提供检索（索引 {index_dir}；对外网址 {base_url}；"
+          f"允许的主机 {', '.join(hosts)}），按 Ctrl+C 停止", flush=True)
+    serve(app, host=args.host, port=args.port, **options)
     return 0
 
 

@@ -1,65 +1,68 @@
-"""CSV and JSON-lines exports: every hit, streamed, one row per paragraph."""
+"""CSV and JSON-lines exports: every hit, the title with its place, absolute permalinks from the base URL,
+formula cells neutralised, and the limits on concurrent exports."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from web.export import COLUMNS
+from web.export import COLUMNS, GATE_KEY
+from web.labels import title_label
 
 PHRASE = "新质生产力"
 
 
-def api_total(client, query) -> int:
-    return client.get("/api/search", query_string=query).get_json()["total"]
+def rows_csv(response) -> list[dict]:
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
-def test_csv_has_bom_and_every_hit(client):
+def test_csv_has_bom_and_every_hit(client, oracle, web_app):
     response = client.get("/export.csv", query_string={"q": PHRASE})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and ".csv" in disposition
-    assert PHRASE in unquote(disposition)
-    body = response.get_data()
-    assert body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert disposition.startswith("attachment;") and PHRASE in unquote(disposition)
+    rows = rows_csv(response)
     assert tuple(rows[0].keys()) == COLUMNS
-    assert len(rows) == api_total(client, {"q": PHRASE})
-    assert all(r["permalink"].startswith("http://localhost/p/") for r in rows)
-    assert all(PHRASE in r["text"] for r in rows)
-    assert len({r["permalink"] for r in rows}) == len(rows)
+    assert {r["id"] for r in rows} == oracle.ids(PHRASE) and len(rows) == len(oracle.ids(PHRASE))
+    base = web_app.config["BASE_URL"]
+    for r in rows:
+        unit = oracle.by_id[r["id"]]
+        assert r["permalink"].startswith(f"{base}/p/{r['id']}?")
+        assert parse_qs(urlsplit(r["permalink"]).query) == {"q": [PHRASE]}
+        assert r["title"] == title_label(unit.doc)
+        assert r["kind"] == unit.para.kind and r["section"] == " › ".join(unit.para.section)
+        assert r["date"] == unit.doc.date and r["text"].lstrip("'") == unit.para.text
 
 
-def test_export_is_uncapped(client):
-    query = {"q": "发展"}
-    expected = api_total(client, query)
-    assert expected > 100  # more than one API page can hold
+def test_title_column_names_the_place(client, oracle):
+    rows = rows_csv(client.get("/export.csv", query_string={"q": PHRASE}))
+    anonymous = [r for r in rows if r["title"].startswith("2024年XX")]
+    assert anonymous and all(" · " in r["title"] and r["province"] in r["title"] for r in anonymous)
+
+
+def test_export_is_uncapped_and_follows_mode_and_filters(client, oracle):
+    lines = client.get("/export.jsonl", query_string={"q": "发展"}).get_data(as_text=True).splitlines()
+    assert len(lines) == oracle.totals("发展")[0] > 100
+    assert tuple(json.loads(lines[0])) == COLUMNS
+    query = [("q", "养老服务"), ("mode", "words"), ("province", "江苏"), ("sort", "newest")]
     lines = client.get("/export.jsonl", query_string=query).get_data(as_text=True).splitlines()
-    assert len(lines) == expected
-    row = json.loads(lines[0])
-    assert tuple(row) == COLUMNS
+    assert {json.loads(x)["id"] for x in lines} == oracle.ids("养老服务", "words", {"province": ["江苏"]})
+    assert {json.loads(x)["province"] for x in lines} == {"江苏省"}
 
 
-def test_exports_follow_filters(client):
-    query = [("q", "发展"), ("province", "江苏省"), ("sort", "newest")]
-    lines = client.get("/export.jsonl", query_string=query).get_data(as_text=True).splitlines()
-    assert len(lines) == api_total(client, query)
-    assert {json.loads(line)["province"] for line in lines} == {"江苏省"}
+def test_formula_cells_are_neutralised():
+    from web.export import _cell
 
-
-@pytest.mark.parametrize("path", ["/export.csv", "/export.jsonl"])
-def test_exports_are_streamed(web_app, path):
-    with web_app.test_request_context(path, query_string={"q": "发展"}):
-        response = web_app.full_dispatch_request()
-        assert response.is_streamed
-        chunks = list(response.response)  # a generator: rows leave in chunks, never as one body
-        assert len(chunks) > 2
-        response.close()
+    for formula in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "=HYPERLINK(\"http://x\")"):
+        assert _cell(formula).startswith("'"), formula
+    assert _cell("发展") == "发展" and _cell(None) == "" and _cell(2024) == "2024"
 
 
 def test_empty_export_has_header_only(client):
@@ -68,13 +71,90 @@ def test_empty_export_has_header_only(client):
     assert client.get("/export.jsonl", query_string={"q": '"没有这样的短语啊啊"'}).get_data() == b""
 
 
-@pytest.mark.parametrize("query", [{"province": "火星省"}, {"page": "abc"}, {"sort": "xyz"}])
+@pytest.mark.parametrize("query", [{"page": "abc"}, {"sort": "xyz"}, {"mode": "x"}, {"per_page": "0"}])
 def test_export_bad_parameters(client, query):
     for path in ("/export.csv", "/export.jsonl"):
         assert client.get(path, query_string=query).status_code == 400
 
 
-def test_csv_cells_are_not_formulas():
-    from web.export import _cell
+def test_unknown_value_exports_nothing_rather_than_failing(client):
+    response = client.get("/export.jsonl", query_string={"q": "发展", "province": "火星"})
+    assert response.status_code == 200 and response.get_data() == b""
 
-    assert _cell("=1+1") == "'=1+1" and _cell("发展") == "发展" and _cell(None) == "" and _cell(2024) == "2024"
+
+def test_export_is_a_file_handed_to_the_server(web_app):
+    # The finished export goes out as wsgi.file_wrapper: waitress sends it from its event loop and a
+    # client that does not read holds no thread.
+    with web_app.test_request_context("/export.csv", query_string={"q": "发展"}):
+        response = web_app.full_dispatch_request()
+        assert response.direct_passthrough and response.content_length > 1000
+        response.close()
+
+
+def test_per_client_limit_gives_429_in_chinese(web_app, client):
+    gate = web_app.extensions[GATE_KEY]
+    for _ in range(gate.per_client):
+        gate.enter("127.0.0.1")
+        gate.written()
+    try:
+        response = client.get("/export.csv", query_string={"q": PHRASE}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert response.status_code == 429
+        assert "导出" in response.get_data(as_text=True) and response.headers["Retry-After"]
+        other = client.get("/export.csv", query_string={"q": PHRASE}, environ_base={"REMOTE_ADDR": "127.0.0.2"})
+        assert other.status_code == 200
+    finally:
+        for _ in range(gate.per_client):
+            gate.leave("127.0.0.1")
+    assert client.get("/export.csv", query_string={"q": PHRASE}, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+
+
+def test_slots_are_freed_when_the_file_is_closed(web_app):
+    gate = web_app.extensions[GATE_KEY]
+    client = web_app.test_client()
+    for _ in range(gate.per_client + 3):
+        response = client.get("/export.jsonl", query_string={"q": PHRASE})
+        assert response.status_code == 200
+        response.get_data()
+        response.close()
+    assert gate.open["127.0.0.1"] == 0 and gate.writing == 0
+
+
+def test_the_same_export_is_written_once_and_shared(web_app):
+    from web.export import CACHE_KEY
+
+    cache = web_app.extensions[CACHE_KEY]
+    client = web_app.test_client()
+    query = {"q": "高质量发展", "sort": "oldest"}
+    first = client.get("/export.jsonl", query_string=query)
+    body = first.get_data()
+    first.close()
+    spools = [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"]
+    assert len(spools) == 1
+    second = client.get("/export.jsonl", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    assert second.get_data() == body and len(body) == spools[0].size
+    second.close()
+    assert [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"] == spools
+    assert spools[0].readers == 0
+
+
+def test_an_evicted_spool_closes_after_its_last_reader():
+    import tempfile
+
+    from web.export import Spool, SpoolCache
+
+    cache = SpoolCache(entries=1, max_bytes=1 << 20)
+    spools = []
+    for key in ("a", "b"):
+        f = tempfile.TemporaryFile()
+        f.write(b"x" * 10)
+        spool = Spool(f, 10)
+        spool.take()  # a client is sending it
+        cache.put(key, spool)
+        spools.append(spool)
+    first, second = spools
+    assert cache.get("a") is None and not first.file.closed  # evicted, but still being sent
+    first.drop()
+    assert first.file.closed
+    second.drop()
+    assert not second.file.closed and cache.get("b") is second  # cached: kept open for the next client
+    second.drop()

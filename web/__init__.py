@@ -1,4 +1,9 @@
-"""The web layer of report-search: `create_app(config)` builds the Flask app over one opened index."""
+"""The web layer of report-search: `create_app(config)` builds the Flask app over one opened index.
+
+Config keys: INDEX_DIR (the index), BASE_URL (the public address absolute links are built from; never
+the request's Host), ALLOWED_HOSTS (Host header values answered; others get 400). `report-search
+serve` sets all three from its options.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 import search
+from search import settings
 
-from .core import EXTENSION_KEY, absolute, citation, place, value_label
-from .params import FACET_LABELS, SORT_LABELS, ParamError
+from . import export, hosts
+from .core import EXTENSION_KEY
+from .params import ParamError
 
 __all__ = ["create_app"]
 
@@ -38,22 +45,20 @@ SECURITY_HEADERS = {
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask app over the index in config["INDEX_DIR"]; raises search.IndexUnavailable if it cannot open."""
     app = Flask(__name__)
-    app.config.update(INDEX_DIR=str(search.default_index_dir()))
+    app.config.update(INDEX_DIR=str(search.default_index_dir()), BASE_URL="http://localhost:5000", ALLOWED_HOSTS=None)
     app.config.update(config or {})
     app.json.ensure_ascii = False  # Chinese stays readable in the API's answers
     app.json.sort_keys = False
     # Opened once and shared: the searcher is thread-safe and follows new index generations itself.
     app.extensions[EXTENSION_KEY] = search.open_index(app.config["INDEX_DIR"])
 
-    from . import api, export, pages
+    from . import api, pages
 
+    hosts.init_app(app)
+    export.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
-    app.jinja_env.globals.update(
-        facet_labels=FACET_LABELS, sort_labels=SORT_LABELS, place=place, citation=citation,
-        absolute=absolute, value_label=value_label,
-    )
     _register_errors(app)
 
     @app.after_request
@@ -69,13 +74,22 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _box_query() -> str:
+    """The query as typed, for the error page's box: a 400 must not lose what the user wrote."""
+    q = (request.args.get("q") or "").strip()
+    return q[: int(settings.get("max_q_chars"))]
+
+
 def _error(status: int, title: str, message: str, param: str | None = None) -> tuple[Response | str, int]:
     if _wants_json():
         body: dict[str, Any] = {"error": message}
         if param is not None:
             body["param"] = param
         return jsonify(body), status
-    return render_template("error.html", status=status, title=title, message=message, param=param), status
+    from .params import SearchParams
+
+    return render_template("error.html", status=status, title=title, message=message, param=param,
+                           params=SearchParams(q=_box_query())), status
 
 
 def _register_errors(app: Flask) -> None:
@@ -86,6 +100,19 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(search.InvalidRequest)
     def invalid_request(exc: search.InvalidRequest):  # noqa: ANN202
         return _error(400, "参数有误", exc.message, exc.param)
+
+    @app.errorhandler(hosts.HostNotAllowed)
+    def host_not_allowed(exc: hosts.HostNotAllowed):  # noqa: ANN202
+        # Plain text: the page must not render anything that depends on a host we do not serve.
+        return Response("请求的主机名不在本服务允许的范围内（--allowed-hosts）。\n", 400,
+                        mimetype="text/plain")
+
+    @app.errorhandler(export.TooManyExports)
+    def too_many_exports(exc: export.TooManyExports):  # noqa: ANN202
+        response, status = _error(exc.code, "导出太多", exc.description)
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202

@@ -1,26 +1,35 @@
 """Request arguments → a validated `SearchParams`, one small function per parameter.
 
 Each parser raises `ParamError(param, message)` with a Chinese message; the blueprints turn it into a
-400 (an HTML page or JSON). The library never sees raw request arguments.
+400 (an HTML page that keeps the query in the box, or JSON). Only what no reading can fix is an error:
+an unknown filter *value* (province=火星) is the library's to read and explain, never a 400.
+The library never sees raw request arguments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlencode
 
 import search
+from search import settings
+from search.fields import FIELDS, MODE_LABELS, SORT_LABELS
 
-# Above this the query is refused outright; between the library's own limit (500) and this one the
-# library truncates and says so in the query messages.
-MAX_Q_CHARS = 1000
-MAX_PAGE = 100_000  # far past any real result; keeps offsets and int parsing small
-DEFAULT_PER_PAGE = 20
-MAX_FACET_VALUES = 50  # per facet; more selected values than any facet has is an abuse, not a search
+# Filters a URL may carry: every field of the library (facets, and county/title which match by part).
+FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+FILTER_LABELS: dict[str, str] = {f.name: f.label for f in FIELDS}
+VIEWS: tuple[str, ...] = ("paragraphs", "reports")  # the 按段落 list and the 按报告 list
+COUNTS: tuple[str, ...] = ("paragraphs", "reports")  # what the charts count
+COUNT_LABELS: dict[str, str] = {"paragraphs": "段落", "reports": "报告"}
+# Ids are hex with a dash (document 12 hex, paragraph 12-8); anything else cannot name one.
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+MAX_FILTER_CHARS = 100  # one filter value; province names are short, titles a little longer
 
-FACET_LABELS: dict[str, str] = {"province": "省份", "level": "级别", "tier": "行政层级", "year": "年份", "type": "类型"}
-SORT_LABELS: dict[str, str] = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
+
+def _limit(name: str) -> int:
+    return int(settings.get(name))
 
 
 class ParamError(ValueError):
@@ -42,19 +51,32 @@ class MultiArgs(Protocol):
 
 @dataclass(frozen=True)
 class SearchParams:
-    """The validated search state of a URL; rebuilds its own URL and every variation of it."""
+    """The validated search state of a URL; rebuilds its own canonical URL and every variation of it."""
 
     q: str = ""
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (field, values) in FILTER_NAMES order
+    mode: str = "exact"
     sort: str = "relevance"
     page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
+    per_page: int = 20
+    doc: str = ""  # restrict to one report
+    view: str = "paragraphs"
+    count: str = "paragraphs"
 
-    def to_request(self, highlight: bool = True) -> search.SearchRequest:
+    # -- reading -----------------------------------------------------------------------------------
+    def values(self, name: str) -> tuple[str, ...]:
+        """The values given for one filter."""
+        return dict(self.filters).get(name, ())
+
+    def has_filters(self) -> bool:
+        """Whether any filter (or a report) restricts the search."""
+        return bool(self.filters) or bool(self.doc)
+
+    def to_request(self) -> search.SearchRequest:
         """The library request for these parameters."""
         return search.SearchRequest(
-            q=self.q, filters=dict(self.filters), sort=self.sort, page=self.page,
-            per_page=self.per_page, highlight=highlight,
+            q=self.q, filters=self.filters, mode=self.mode, sort=self.sort, page=self.page,
+            per_page=self.per_page, doc=self.doc,
         )
 
     def items(self) -> list[tuple[str, str]]:
@@ -62,48 +84,99 @@ class SearchParams:
         out: list[tuple[str, str]] = []
         if self.q:
             out.append(("q", self.q))
-        for name in search.FACETS:
-            out.extend((name, v) for v in self.filters.get(name, ()))
+        if self.mode != "exact":
+            out.append(("mode", self.mode))
+        for name, values in self.filters:
+            out.extend((name, v) for v in values)
+        if self.doc:
+            out.append(("doc", self.doc))
+        if self.view != "paragraphs":
+            out.append(("view", self.view))
+        if self.count != "paragraphs":
+            out.append(("count", self.count))
         if self.sort != "relevance":
             out.append(("sort", self.sort))
-        if self.per_page != DEFAULT_PER_PAGE:
+        if self.per_page != _limit("per_page"):
             out.append(("per_page", str(self.per_page)))
         if self.page != 1:
             out.append(("page", str(self.page)))
         return out
 
     def url(self, path: str = "/search") -> str:
-        """`path` with these parameters as its query string."""
+        """`path` with these parameters as its query string (relative: no host is ever written)."""
         query = urlencode(self.items())
         return f"{path}?{query}" if query else path
 
-    def has_filters(self) -> bool:
-        """Whether any facet value is selected."""
-        return any(self.filters.values())
+    # -- variations ----------------------------------------------------------------------------------
+    def with_filters(self, filters: dict[str, tuple[str, ...]]) -> SearchParams:
+        """The same search with these filters (put in canonical order), back on page 1."""
+        ordered = tuple((n, tuple(dict.fromkeys(filters[n]))) for n in FILTER_NAMES if filters.get(n))
+        return replace(self, filters=ordered, page=1)
 
-    def toggled(self, name: str, value: str) -> SearchParams:
-        """The same search with one facet value added or removed, back on page 1."""
-        current = self.filters.get(name, ())
-        values = tuple(v for v in current if v != value) if value in current else (*current, value)
-        filters = {k: v for k, v in self.filters.items() if k != name}
-        if values:
-            filters[name] = values
-        return replace(self, filters=filters, page=1)
+    def toggled(self, name: str, value: str, selects: dict[str, tuple[str, ...]] | None = None) -> SearchParams:
+        """The same search with one filter value added or removed, back on page 1.
+
+        `selects` maps each given value of this filter to the stored values it selects ("2015-2020" →
+        the years): removing a value selected through a range replaces the range by the rest of it.
+        """
+        current = dict(self.filters)
+        values = current.get(name, ())
+        selects = selects or {}
+        if value in values:
+            values = tuple(v for v in values if v != value)
+        elif any(value in selects.get(v, ()) for v in values):
+            kept: list[str] = []
+            for v in values:
+                chosen = selects.get(v, ())
+                kept.extend([x for x in chosen if x != value] if value in chosen else [v])
+            values = tuple(kept)
+        else:
+            values = (*values, value)
+        current[name] = values
+        return self.with_filters(current)
+
+    def without(self, name: str) -> SearchParams:
+        """The same search without any value of one filter (or without the report, for "doc")."""
+        if name == "doc":
+            return replace(self, doc="", page=1)
+        return self.with_filters({n: v for n, v in self.filters if n != name})
 
     def with_sort(self, sort: str) -> SearchParams:
         """The same search in another order, back on page 1."""
         return replace(self, sort=sort, page=1)
 
+    def with_mode(self, mode: str) -> SearchParams:
+        """The same search in another mode (exact or words), back on page 1."""
+        return replace(self, mode=mode, page=1)
+
+    def with_view(self, view: str) -> SearchParams:
+        """The same search as paragraphs or as reports, back on page 1."""
+        return replace(self, view=view, page=1)
+
+    def with_count(self, count: str) -> SearchParams:
+        """The same page with the charts counting paragraphs or reports (the page number is kept)."""
+        return replace(self, count=count)
+
     def with_page(self, page: int) -> SearchParams:
         """The same search on another page."""
         return replace(self, page=page)
 
+    def with_query(self, q: str, mode: str | None = None) -> SearchParams:
+        """Another query under the same filters, back on page 1."""
+        return replace(self, q=q, mode=mode or self.mode, page=1)
 
+    def in_document(self, doc_id: str) -> SearchParams:
+        """The paragraph list of one report under the same query and filters."""
+        return replace(self, doc=doc_id, view="paragraphs", page=1)
+
+
+# -- the parsers, one per parameter -------------------------------------------------------------------
 def parse_q(args: MultiArgs) -> str:
-    """The query text, stripped; refused above MAX_Q_CHARS characters."""
+    """The query text, stripped; refused above the max_q_chars setting."""
     q = (args.get("q") or "").strip()
-    if len(q) > MAX_Q_CHARS:
-        raise ParamError("q", f"检索词太长（{len(q)} 个字符），最多 {MAX_Q_CHARS} 个字符")
+    high = _limit("max_q_chars")
+    if len(q) > high:
+        raise ParamError("q", f"检索词太长（{len(q)} 个字符），最多 {high} 个字符")
     return q
 
 
@@ -123,39 +196,70 @@ def _positive_int(args: MultiArgs, name: str, label: str, default: int, high: in
 
 def parse_page(args: MultiArgs) -> int:
     """The page number, from 1."""
-    return _positive_int(args, "page", "页码", 1, MAX_PAGE)
+    return _positive_int(args, "page", "页码", 1, _limit("max_page"))
 
 
 def parse_per_page(args: MultiArgs) -> int:
-    """Hits per page, 1 to search.MAX_PER_PAGE."""
-    return _positive_int(args, "per_page", "每页条数", DEFAULT_PER_PAGE, search.MAX_PER_PAGE)
+    """Hits per page, 1 to the max_per_page setting."""
+    return _positive_int(args, "per_page", "每页条数", _limit("per_page"), _limit("max_per_page"))
+
+
+def _choice(args: MultiArgs, name: str, label: str, choices: dict[str, str], default: str) -> str:
+    raw = (args.get(name) or default).strip()
+    if raw not in choices:
+        names = "、".join(f"{k}（{v}）" for k, v in choices.items())
+        raise ParamError(name, f"未知的{label}“{raw[:20]}”，可选：{names}")
+    return raw
 
 
 def parse_sort(args: MultiArgs) -> str:
-    """One of search.SORTS; relevance by default."""
-    sort = (args.get("sort") or "relevance").strip()
-    if sort not in search.SORTS:
-        names = "、".join(f"{s}（{SORT_LABELS[s]}）" for s in search.SORTS)
-        raise ParamError("sort", f"未知的排序方式“{sort[:20]}”，可选：{names}")
-    return sort
+    """One of the library's sorts; relevance by default."""
+    return _choice(args, "sort", "排序方式", SORT_LABELS, "relevance")
 
 
-def parse_filters(args: MultiArgs) -> dict[str, tuple[str, ...]]:
-    """Selected facet values, repeated arguments combined; unknown values are left to the library."""
-    filters: dict[str, tuple[str, ...]] = {}
-    for name in search.FACETS:
+def parse_mode(args: MultiArgs) -> str:
+    """exact (the default: unquoted text is matched as written) or words (all of its jieba words)."""
+    return _choice(args, "mode", "检索方式", MODE_LABELS, "exact")
+
+
+def parse_view(args: MultiArgs) -> str:
+    """paragraphs (default) or reports."""
+    return _choice(args, "view", "视图", {"paragraphs": "按段落", "reports": "按报告"}, "paragraphs")
+
+
+def parse_count(args: MultiArgs) -> str:
+    """What the charts count: paragraphs (default) or reports."""
+    return _choice(args, "count", "计数方式", {"paragraphs": "段落", "reports": "报告"}, "paragraphs")
+
+
+def parse_id(raw: str | None, name: str = "doc") -> str:
+    """A document or paragraph id ("" when absent); refused when it cannot be one."""
+    raw = (raw or "").strip()
+    if raw and not _ID.match(raw):
+        raise ParamError(name, f"编号“{raw[:20]}”格式不对：只能由字母、数字和连字符组成")
+    return raw
+
+
+def parse_filters(args: MultiArgs) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Filter values as given (repeats combined); the library reads them ("江苏" → 江苏省, "2015-")."""
+    out = []
+    high = _limit("max_facet_values")
+    for name in FILTER_NAMES:
         values = tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
-        if len(values) > MAX_FACET_VALUES:
-            raise ParamError(name, f"{FACET_LABELS[name]}最多选择 {MAX_FACET_VALUES} 个")
+        if len(values) > high:
+            raise ParamError(name, f"{FILTER_LABELS[name]}最多选择 {high} 个")
+        for v in values:
+            if len(v) > MAX_FILTER_CHARS:
+                raise ParamError(name, f"{FILTER_LABELS[name]}的值太长（最多 {MAX_FILTER_CHARS} 个字符）")
         if values:
-            filters[name] = values
-    return filters
+            out.append((name, values))
+    return tuple(out)
 
 
 def parse_search(args: MultiArgs) -> SearchParams:
     """Every search parameter of a request, validated."""
     return SearchParams(
-        q=parse_q(args), filters=parse_filters(args), sort=parse_sort(args),
-        page=parse_page(args), per_page=parse_per_page(args),
+        q=parse_q(args), filters=parse_filters(args), mode=parse_mode(args), sort=parse_sort(args),
+        page=parse_page(args), per_page=parse_per_page(args), doc=parse_id(args.get("doc")),
+        view=parse_view(args), count=parse_count(args),
     )
-
