@@ -1,0 +1,299 @@
+"""Concordance (KWIC): every occurrence of the query as a line — left context, match, right context.
+
+An occurrence is a range where one of the query's strings (`Interpretation.needles`: the terms in
+exact mode, the terms and their words in words mode) occurs in a matching paragraph's normalized
+text, overlapping ranges merged — the same ranges a result page marks. Contexts are cut from the
+paragraph as the reader sees it, `width` characters on each side (10–40), never across paragraphs.
+
+Orders: "oldest" (reports by the shared oldest order, then reading order, then position; the
+default), "newest", "left" (by the left context read from the match outwards, i.e. right to left)
+and "right" (by the right context); context orders compare the normalized text, KEY_CHARS
+characters from the match, then fall back to the oldest order.
+
+Collocates are the neighbours of the match on each side, counted over the lines: with unit "2",
+"3" or "4", the n characters next to the match in the normalized text, when all are letters or
+digits (a neighbour across punctuation is not a neighbour); with unit "word", the jieba word next to
+the match when the clause on that side (up to the nearest non-letter, at most KEY_CHARS characters)
+is segmented alone. Narrowing keeps the lines whose neighbour on a side equals a given text.
+
+All occurrences of a selection are gathered once and kept (see `_CACHE`): sorting, narrowing and
+paging then answer from memory. Gathering needs every matching paragraph's text, the one expensive
+step (on lawtext, 6,169 paragraphs of 高质量发展 cost ~0.3 s of engine fetches, measured).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .. import settings
+from ..analysis import segment
+from ..highlight import find_all
+from ..models import Document, FilterValue, Hit, QueryInfo, SearchRequest
+from ..normalize import normalize_with_offsets
+from ..service import Searcher
+from .common import cache, select, selection_key
+
+UNITS: tuple[str, ...] = ("word", "2", "3", "4")
+SORTS: tuple[str, ...] = ("oldest", "newest", "left", "right")
+MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 10, 40, 20
+KEY_CHARS = 40  # how far from the match sort keys and word clauses look
+COLLOCATES = 20  # neighbours listed per side
+
+_CACHE = cache(16)  # gathered occurrences of the most recent selections
+
+
+@dataclass
+class Line:
+    """One occurrence: the contexts around it, where it is, and the report it is in."""
+
+    paragraph_id: str
+    document: Document  # metadata only
+    ordinal: int  # the paragraph's place in its report
+    section: tuple[str, ...]
+    left: str
+    match: str
+    right: str
+    left_cut: bool  # the paragraph goes on before `left`
+    right_cut: bool  # … and after `right`
+    start: int  # the match's range in the paragraph's text
+    end: int
+
+
+@dataclass
+class Collocate:
+    """A neighbour of the match with the number of lines it stands next to."""
+
+    text: str
+    count: int
+
+
+@dataclass
+class Concordance:
+    """A page of lines and the collocates of one request."""
+
+    request: SearchRequest
+    query: QueryInfo
+    filters: list[FilterValue]
+    width: int
+    sort: str
+    unit: str
+    left: str  # narrowing: only lines with this left neighbour ("" for none)
+    right: str
+    lines: list[Line]
+    total: int  # lines after narrowing
+    occurrences: int  # lines before narrowing
+    paragraphs: int  # paragraphs with at least one line (after narrowing)
+    reports: int
+    page: int
+    per_page: int
+    left_collocates: list[Collocate] = field(default_factory=list)
+    right_collocates: list[Collocate] = field(default_factory=list)
+    needles: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """Pages of `per_page` lines (at least 1)."""
+        return max(1, math.ceil(self.total / max(1, self.per_page)))
+
+
+class _Gathered:
+    """Every occurrence of one selection, in the oldest order, with what sorting and narrowing need."""
+
+    def __init__(self, hits: list[Hit], norms: list[str], para: list[int], start: list[int], end: list[int],
+                 nstart: list[int], nend: list[int], doc_codes: list[int], newest: np.ndarray):
+        self.hits, self.norms = hits, norms
+        self.para, self.start, self.end, self.nstart, self.nend = para, start, end, nstart, nend
+        self.doc_codes = doc_codes
+        self._newest = newest
+        self._neighbours: dict[str, tuple[list[str | None], list[str | None]]] = {}
+        self._orders: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.para)
+
+    def neighbours(self, unit: str) -> tuple[list[str | None], list[str | None]]:
+        """Per occurrence, its left and right neighbour in `unit` (None where there is none)."""
+        if unit not in self._neighbours:
+            self._neighbours[unit] = _neighbours(self, unit)
+        return self._neighbours[unit]
+
+    def order(self, sort: str) -> list[int]:
+        """Occurrence indices in `sort` order."""
+        if sort not in self._orders:
+            n = len(self)
+            if sort == "newest":
+                ranks = self._newest[np.asarray(self.doc_codes, dtype=np.int64)] if n else np.zeros(0, np.int64)
+                # stable: within a report the gathered (reading) order stays
+                self._orders[sort] = np.argsort(ranks, kind="stable").tolist()
+            elif sort == "left":
+                keys = [self.norms[self.para[i]][max(0, self.nstart[i] - KEY_CHARS):self.nstart[i]][::-1] for i in range(n)]
+                self._orders[sort] = sorted(range(n), key=lambda i: (keys[i], i))
+            elif sort == "right":
+                keys = [self.norms[self.para[i]][self.nend[i]:self.nend[i] + KEY_CHARS] for i in range(n)]
+                self._orders[sort] = sorted(range(n), key=lambda i: (keys[i], i))
+            else:
+                self._orders[sort] = list(range(n))
+        return self._orders[sort]
+
+    def line(self, i: int, width: int) -> Line:
+        hit = self.hits[self.para[i]]
+        text, start, end = hit.text, self.start[i], self.end[i]
+        return Line(
+            hit.id, hit.document, hit.ordinal, hit.section,
+            text[max(0, start - width):start], text[start:end], text[end:end + width],
+            start - width > 0, end + width < len(text), start, end,
+        )
+
+
+# Letters and digits (exactly str.isalnum: \w without the underscore); a clause is a run of them.
+_RUN_AFTER = re.compile(r"[^\W_]{1,%d}" % KEY_CHARS)
+_RUN_BEFORE = re.compile(r"[^\W_]{1,%d}$" % KEY_CHARS)
+
+
+def _neighbours(g: _Gathered, unit: str) -> tuple[list[str | None], list[str | None]]:
+    lefts: list[str | None] = []
+    rights: list[str | None] = []
+    if unit == "word":
+        words: dict[str, list[str]] = {}
+
+        def cut(clause: str) -> list[str]:
+            found = words.get(clause)
+            if found is None:
+                found = words[clause] = segment(clause)
+            return found
+
+        for i in range(len(g)):
+            norm, ns, ne = g.norms[g.para[i]], g.nstart[i], g.nend[i]
+            before = _RUN_BEFORE.search(norm, max(0, ns - KEY_CHARS), ns)
+            after = _RUN_AFTER.match(norm, ne)
+            left = cut(before.group()) if before else []
+            right = cut(after.group()) if after else []
+            lefts.append(left[-1] if left else None)
+            rights.append(right[0] if right else None)
+        return lefts, rights
+    n = int(unit)
+    for i in range(len(g)):
+        norm, ns, ne = g.norms[g.para[i]], g.nstart[i], g.nend[i]
+        left = norm[ns - n:ns] if ns >= n else ""
+        right = norm[ne:ne + n]
+        lefts.append(left if len(left) == n and left.isalnum() else None)
+        rights.append(right if len(right) == n and right.isalnum() else None)
+    return lefts, rights
+
+
+def _gather(searcher: Searcher, request: SearchRequest, needles: list[str]) -> _Gathered:
+    hits: list[Hit] = []
+    norms: list[str] = []
+    para: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    nstart: list[int] = []
+    nend: list[int] = []
+    doc_codes: list[int] = []
+    catalog = searcher.catalog()
+    by_id = catalog.by_id
+    # Fetched in document order, the engine's storage order: fetching in the oldest order decompressed
+    # 972 text blocks instead of 546 for 高质量发展 on lawtext (0.38 s against 0.14 s, measured).
+    for hit in searcher.iter_hits(replace(request, sort="relevance"), marks=False):
+        norm, origin = normalize_with_offsets(hit.text)
+        ranges = find_all(norm, needles)
+        if not ranges:
+            continue
+        p = len(hits)
+        hits.append(hit)
+        norms.append(norm)
+        code = by_id[hit.doc_id]
+        for ns, ne in ranges:
+            s, e = origin[ns], origin[ne - 1] + 1
+            if para and para[-1] == p and s < end[-1]:  # two ranges meeting inside one expanded character
+                end[-1] = max(end[-1], e)
+                nend[-1] = ne
+                continue
+            para.append(p)
+            start.append(s)
+            end.append(e)
+            nstart.append(ns)
+            nend.append(ne)
+            doc_codes.append(code)
+    # Into the oldest order: reports by their oldest rank, reading order and position kept within one.
+    ranks = catalog.ranks()
+    order = np.argsort(ranks.oldest[np.asarray(doc_codes, dtype=np.int64)], kind="stable").tolist() if para else []
+    return _Gathered(
+        hits, norms, [para[i] for i in order], [start[i] for i in order], [end[i] for i in order],
+        [nstart[i] for i in order], [nend[i] for i in order], [doc_codes[i] for i in order], ranks.newest,
+    )
+
+
+def _gathered(searcher: Searcher, request: SearchRequest) -> tuple[object, _Gathered]:
+    sel = select(searcher, request)
+    needles = list(sel.interpretation.needles)
+    key = selection_key(searcher, sel)
+    g = _CACHE.get_or_make(key, lambda: _gather(searcher, sel.request, needles)) if needles else _empty(searcher)
+    return sel, g
+
+
+def _empty(searcher: Searcher) -> _Gathered:
+    return _Gathered([], [], [], [], [], [], [], [], searcher.catalog().ranks().newest)
+
+
+def _narrowed(g: _Gathered, sort: str, unit: str, left: str, right: str) -> list[int]:
+    order = g.order(sort)
+    if not left and not right:
+        return order
+    lefts, rights = g.neighbours(unit)
+    return [i for i in order if (not left or lefts[i] == left) and (not right or rights[i] == right)]
+
+
+def _top(values: list[str | None], indices: list[int], limit: int) -> list[Collocate]:
+    counts = Counter(values[i] for i in indices if values[i] is not None)
+    return [Collocate(t, c) for t, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def check(width: int, sort: str, unit: str) -> None:
+    """Raise ValueError for a width, order or unit the concordance does not have."""
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"width must be within {MIN_WIDTH}–{MAX_WIDTH}")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}")
+
+
+def concordance(
+    searcher: Searcher, request: SearchRequest, width: int = DEFAULT_WIDTH, sort: str = "oldest",
+    unit: str = "word", left: str = "", right: str = "", page: int = 1, per_page: int | None = None,
+    collocates: int = COLLOCATES,
+) -> Concordance:
+    """A page of the concordance of `request` and the collocates of its (narrowed) lines."""
+    check(width, sort, unit)
+    per_page = per_page or int(settings.get("kwic_page"))
+    sel, g = _gathered(searcher, request)
+    chosen = _narrowed(g, sort, unit, left, right)
+    lefts, rights = g.neighbours(unit)
+    offset = (max(1, page) - 1) * per_page
+    lines = [g.line(i, width) for i in chosen[offset:offset + per_page]]
+    paras = {g.para[i] for i in chosen}
+    return Concordance(
+        request=sel.request, query=sel.interpretation.info, filters=sel.filters, width=width, sort=sort,
+        unit=unit, left=left, right=right, lines=lines, total=len(chosen), occurrences=len(g),
+        paragraphs=len(paras), reports=len({g.hits[p].doc_id for p in paras}), page=page, per_page=per_page,
+        left_collocates=_top(lefts, chosen, collocates), right_collocates=_top(rights, chosen, collocates),
+        needles=list(sel.interpretation.needles),
+    )
+
+
+def iter_lines(
+    searcher: Searcher, request: SearchRequest, width: int = DEFAULT_WIDTH, sort: str = "oldest",
+    unit: str = "word", left: str = "", right: str = "",
+) -> Iterator[Line]:
+    """Every line of the concordance, uncapped, in `sort` order."""
+    check(width, sort, unit)
+    _sel, g = _gathered(searcher, request)
+    for i in _narrowed(g, sort, unit, left, right):
+        yield g.line(i, width)
