@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(__import__("web.research", fromlist=["bp"]).bp)  # research views (views branch)
     app.jinja_env.globals.update(
         facet_labels=FACET_LABELS, sort_labels=SORT_LABELS, place=place, citation=citation,
         absolute=absolute, value_label=value_label,
