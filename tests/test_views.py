@@ -382,6 +382,26 @@ def test_concordance_lists_every_occurrence_and_its_neighbours(searcher, oracle,
                     _check_kwic(s, o, q, mode, filters, unit=unit)
 
 
+def test_concordance_from_engine_normalized_texts(searcher, oracle, monkeypatch):
+    """An engine offering normalized texts (Backend.norm_texts) gives the same lines and neighbours."""
+    backend = searcher.backend
+    calls = []
+
+    def norm_texts(rows):
+        calls.append(len(rows))
+        return [(u.doc, normalize(u.text)) for u in backend.fetch(rows)]
+
+    monkeypatch.setattr(backend, "norm_texts", norm_texts, raising=False)
+    views.clear_caches()
+    try:
+        for q, mode in QUERIES[:4]:
+            _check_kwic(searcher, oracle, q, mode, {}, unit="word")
+            _check_kwic(searcher, oracle, q, mode, {"province": ["江苏"]}, width=13, unit="3")
+    finally:
+        views.clear_caches()
+    assert calls
+
+
 def test_concordance_on_random_phrases(searcher, oracle):
     for q in _random_phrases(oracle, 40, seed=3):
         _check_kwic(searcher, oracle, q, "exact", {}, width=10, unit="2")
