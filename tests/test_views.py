@@ -38,16 +38,20 @@ QUERIES = [
 FILTERS = [{}, {"province": ["江苏"]}, {"year": ["2020-2024"]}, {"type": ["政府工作报告"]}, {"level": ["市", "县"]}]
 
 
-@pytest.fixture(scope="module")
-def years_corpus(tmp_path_factory) -> tuple[Path, Path]:
-    """The sample corpus with a manifest spreading its named reports over several years."""
-    folder = tmp_path_factory.mktemp("views-years")
+def build_years_index(folder: Path) -> tuple[Path, Path]:
+    """Index the sample corpus with a manifest spreading its named reports over 2019–2024."""
     manifest = folder / "manifest.csv"
     manifest.write_text(YEARS_MANIFEST, encoding="utf-8")
     index = folder / "index"
     summary = build_index([SAMPLE], index, manifest=manifest, progress=False)
     assert summary.documents == 30, summary
     return index, manifest
+
+
+@pytest.fixture(scope="module")
+def years_corpus(tmp_path_factory) -> tuple[Path, Path]:
+    """The sample corpus with a manifest spreading its named reports over several years."""
+    return build_years_index(tmp_path_factory.mktemp("views-years"))
 
 
 @pytest.fixture(scope="module")

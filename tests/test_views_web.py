@@ -30,6 +30,17 @@ def http(app):
 
 
 @pytest.fixture(scope="module")
+def years_app(tmp_path_factory):
+    """The app over the sample spread over 2019–2024 (charts need more than one year)."""
+    from web import create_app
+
+    from .test_views import build_years_index
+
+    index, _manifest = build_years_index(tmp_path_factory.mktemp("views-web-years"))
+    return create_app({"INDEX_DIR": str(index), "TESTING": True, "BASE_URL": BASE})
+
+
+@pytest.fixture(scope="module")
 def bare_app(sample_index):
     """The app without BASE_URL: absolute URLs come from the request."""
     from web import create_app
@@ -175,11 +186,13 @@ def test_trend_follows_the_mode(http):
 
 
 # -- first -----------------------------------------------------------------------------------------------
-def test_first_page_and_twins(http, app):
+def test_first_page_and_twins(http, app, years_app):
+    page = years_app.test_client().get("/first?q=新质生产力").get_data(as_text=True)
+    assert "<svg class=\"tilemap\"" in page and "<svg class=\"linechart\"" in page
     fa = views.first(app.extensions["report_search"], SearchRequest(q="河长制"))
     page = http.get("/first?q=河长制").get_data(as_text=True)
     assert page.count('class="first-use') == len(fa.firsts)
-    assert "<svg class=\"tilemap\"" in page and "<svg class=\"linechart\"" in page
+    assert "<svg class=\"tilemap\"" in page and "<svg class=\"linechart\"" not in page  # one year: no curve
     assert "<mark>河长制</mark>" in page
     data = http.get("/api/first?q=河长制").get_json()
     assert [f["document"]["doc_id"] for f in data["firsts"]] == [f.document.doc_id for f in fa.firsts]
@@ -224,10 +237,12 @@ def test_kwic_page_aligns_lines_and_links_paragraphs(http):
 
 
 # -- compare ---------------------------------------------------------------------------------------------
-def test_compare_page_json_and_csv(http):
+def test_compare_page_json_and_csv(http, years_app):
     url = "terms=新质生产力%0A低空经济、人工智能"
-    page = http.get(f"/compare?{url}").get_data(as_text=True)
+    page = years_app.test_client().get(f"/compare?{url}").get_data(as_text=True)
     assert page.count('<g class="series">') == 3 and "按省份" in page
+    page = http.get(f"/compare?{url}").get_data(as_text=True)
+    assert '<g class="series">' not in page and "按省份" in page  # one year: the table only
     data = http.get(f"/api/compare?{url}").get_json()
     assert data["terms"] == ["新质生产力", "低空经济", "人工智能"]
     series = data["series"][0]

@@ -274,6 +274,7 @@ def _context(params: ViewParams, current: str, path: str, extra: Sequence[tuple[
         "chips": _chips(params, path, extra), "mode_labels": MODE_LABELS, "path": path,
         "json_url": params.url("/api" + path, extra, q=kw.get("q_override")),
         "csv_url": params.url(path + ".csv", extra, q=kw.get("q_override")),
+        "feed_url": params.url("/search.atom") if params.q else None,
         **kw,
     }
 
@@ -318,6 +319,11 @@ def _place(doc: search.Document) -> str:
     parts = [doc.province, doc.city, doc.county]
     where = " ".join(dict.fromkeys(p for p in parts if p))
     return where or ("全国" if doc.tier == "国家" else "")
+
+
+def _short_place(doc: search.Document) -> str:
+    """The most specific place of a report ("溧阳市"), for a narrow column."""
+    return doc.county or doc.city or doc.province or ("全国" if doc.tier == "国家" else "")
 
 
 def _permalink(pid: str, q: str) -> str:
@@ -506,7 +512,7 @@ def first_json(params: ViewParams, fa: views.FirstAppearance) -> dict:
 
 
 def _spread_chart(fa: views.FirstAppearance, label: str) -> svg.LineChart | None:
-    if not fa.spread:
+    if len(fa.spread) < 2:
         return None
     xs = [p.year for p in fa.spread]
     return svg.line_chart(
@@ -627,8 +633,8 @@ def kwic_page() -> str:
 
         ctx.update(
             result=c, match_class=f"mw{min(max(longest, 1), 16)}",
-            lines=[{"line": line, "permalink": _permalink(line.paragraph_id, params.q), "place": _place(line.document)}
-                   for line in c.lines],
+            lines=[{"line": line, "permalink": _permalink(line.paragraph_id, params.q), "place": _place(line.document),
+                    "short": _short_place(line.document)} for line in c.lines],
             sort_links=[Link(label, nav(sort=s, page=1), s == k.sort) for s, label in KWIC_SORT_LABELS.items()],
             unit_links=[Link(label, nav(unit=u, page=1, left="", right=""), u == k.unit) for u, label in UNIT_LABELS.items()],
             left_links=[Link(f"{x.text}", nav(left=x.text, page=1), x.text == k.left) for x in c.left_collocates],
@@ -728,7 +734,7 @@ def compare_json(params: ViewParams, terms: list[str], c: views.Comparison) -> d
 
 def _compare_chart(c: views.Comparison) -> svg.LineChart | None:
     years = [(i, col) for i, col in enumerate(c.columns) if col.kind == "year"]
-    if not years:
+    if len(years) < 2:  # one year is a table row, not a line
         return None
     series = [(row.term, [row.cells[i].share for i, _ in years]) for row in c.terms]
     return svg.line_chart([col.low for _, col in years], series, title="提及各词的报告占比（按年份）")
@@ -743,7 +749,9 @@ def compare_page() -> str:
                    limit=int(settings.get("compare_terms")), shade=svg.shade, legend=svg.shade_legend())
     if c is not None:
         by_year, by_place = _term_urls(params, c)
+        messages = [m for row in c.terms for m in row.query.messages]
         ctx.update(chart=_compare_chart(c), year_urls=by_year, place_urls=by_place,
+                   messages=list(dict.fromkeys(messages)),
                    span_links=[Link(SPAN_LABELS[s], params.url("/compare", [extra[0], ("span", s)], q=""), s == span)
                                for s in SPAN_LABELS],
                    csv_place_url=params.url("/compare.csv", extra + [("by", "province")], q=""))
