@@ -147,21 +147,24 @@ def test_an_unknown_filter_value_is_explained_not_refused(http):
 
 
 # -- trend -----------------------------------------------------------------------------------------------
-def test_trend_json_cells_link_to_the_search_they_count(http, app):
-    searcher = app.extensions["report_search"]
-    data = http.get("/api/trend?q=新质生产力&by=level").get_json()
+@pytest.mark.parametrize("which", ["sample", "years"])
+def test_trend_json_cells_link_to_the_search_they_count(app, years_app, which):
+    the_app = app if which == "sample" else years_app
+    searcher = the_app.extensions["report_search"]
+    data = the_app.test_client().get("/api/trend?q=新质生产力&by=level&span=all").get_json()
     assert data["by"] == "level" and data["rows"]
     checked = 0
     for row in data["rows"]:
-        for cell in row["cells"]:
+        for column, cell in zip(data["columns"], row["cells"]):
             if cell["indexed"]:
                 assert cell["url"].startswith(BASE + "/search?")
                 request = _request_of(cell["url"])
                 assert dict(request.filters)["level"] == (row["value"],)
+                assert dict(request.filters)["year"] == (column["filter"],)
                 result = searcher.search(request)
                 assert result.documents == cell["mentions"] and result.total == cell["paragraphs"]
                 checked += 1
-    assert checked
+    assert checked >= (1 if which == "sample" else 4)
 
 
 def test_trend_page_marks_gaps_and_totals(http):
