@@ -458,6 +458,35 @@ def test_narrowing_keeps_the_lines_with_that_neighbour(searcher, oracle, unit):
         assert all(normalize(x.right).startswith(collocate.text) for x in narrowed.lines)
 
 
+def test_a_huge_selection_is_capped_to_its_newest_paragraphs(searcher, oracle, monkeypatch):
+    from search.views import kwic
+
+    monkeypatch.setattr(kwic, "MAX_PARAGRAPHS", 20)
+    views.clear_caches()
+    try:
+        c = views.concordance(searcher, SearchRequest(q="发展"), per_page=1000)
+        newest = oracle.ordered("发展", "newest")[:20]
+        assert c.capped and c.matched == len(oracle.ids("发展")) > 20
+        assert {x.paragraph_id for x in c.lines} == set(newest) and c.paragraphs == 20
+        want = [w for w in expected_lines(oracle, "发展", "exact", {}, 20) if w["id"] in set(newest)]
+        assert [(x.paragraph_id, x.left, x.match, x.right) for x in c.lines] == [
+            (w["id"], w["left"], w["match"], w["right"]) for w in want
+        ]
+        # exports are not capped
+        assert len(list(views.iter_lines(searcher, SearchRequest(q="发展")))) == len(expected_lines(oracle, "发展", "exact", {}, 20))
+        assert len(list(views.iter_lines(searcher, SearchRequest(q="发展"), sort="left"))) > len(c.lines)
+    finally:
+        views.clear_caches()
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest"])
+def test_exports_in_time_order_stream_the_same_lines(searcher, sort):
+    request = SearchRequest.make("高质量发展", {"province": "江苏"})
+    streamed = [(x.paragraph_id, x.start, x.left, x.right) for x in views.iter_lines(searcher, request, sort=sort)]
+    gathered = views.concordance(searcher, request, sort=sort, per_page=10_000).lines
+    assert streamed == [(x.paragraph_id, x.start, x.left, x.right) for x in gathered]
+
+
 def test_concordance_pages(searcher):
     request = SearchRequest(q="发展")
     everything = [(x.paragraph_id, x.start) for x in views.iter_lines(searcher, request)]

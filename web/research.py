@@ -664,6 +664,7 @@ def kwic_api() -> Response:
         "query": params.q, "mode": params.mode, "filters": _filters_json(c.filters), "interpretation": asdict(c.query),
         "width": c.width, "sort": c.sort, "unit": c.unit, "left": c.left or None, "right": c.right or None,
         "total": c.total, "occurrences": c.occurrences, "paragraphs": c.paragraphs, "reports": c.reports,
+        "matched_paragraphs": c.matched, "capped": c.capped,
         "page": c.page, "per_page": c.per_page, "pages": c.pages,
         "collocates": {
             "left": [{"text": x.text, "count": x.count, "url": narrow("left", x.text)} for x in c.left_collocates],
