@@ -79,7 +79,9 @@ class ViewParams:
             out.extend((name, v) for v in chosen.get(name, ()))
         return out
 
-    def url(self, path: str, extra: Sequence[tuple[str, str]] = (), filters: dict | None = None, q: str | None = None) -> str:
+    def url(
+        self, path: str, extra: Sequence[tuple[str, str]] = (), filters: dict | None = None, q: str | None = None
+    ) -> str:
         """`path` with these parameters (and `extra`) as its query string."""
         query = urlencode(self.items(filters, q) + [(k, v) for k, v in extra if v not in (None, "")])
         return f"{path}?{query}" if query else path
@@ -448,13 +450,9 @@ def trend_csv() -> Response:
                 yield [row.group.label, row.group.value, col.label, col.low, col.high, cell.mentions, cell.indexed,
                        "" if cell.share is None else f"{cell.share:.4f}", cell.paragraphs, base + url if url else ""]
 
-    header = [by_label_en(by), "value", "years", "year_from", "year_to", "reports_mentioning", "reports_indexed",
+    header = [by, "value", "years", "year_from", "year_to", "reports_mentioning", "reports_indexed",
               "share", "paragraphs", "search_url"]
     return _csv_response(rows(), header, "trend", params.q)
-
-
-def by_label_en(by: str) -> str:
-    return {"province": "province", "city": "city", "level": "level", "tier": "tier"}[by]
 
 
 # -- first appearance ------------------------------------------------------------------------------------
@@ -545,7 +543,8 @@ def first_page() -> str:
     params, by, fa = _first(request.args)
     extra = [("by", by if by != "province" else "")]
     ctx = _context(params, "first", "/first", extra, by=by, result=fa, by_labels=BY_LABELS,
-                   by_options=[(b, BY_LABELS[b]) for b in FIRST_BYS], by_links=[Link(BY_LABELS[b], params.url("/first", [("by", b)]), b == by) for b in FIRST_BYS])
+                   by_options=[(b, BY_LABELS[b]) for b in FIRST_BYS],
+                   by_links=[Link(BY_LABELS[b], params.url("/first", [("by", b)]), b == by) for b in FIRST_BYS])
     if fa is not None:
         ctx.update(rows=_first_rows(params, fa), chart=_spread_chart(fa, BY_LABELS[by]),
                    tiles=_tiles(params, fa) if by == "province" and fa.firsts else None,
@@ -575,7 +574,7 @@ def first_csv() -> Response:
                    use.hit.id if use.hit else "", base + row["permalink"], use.reports, use.paragraphs, use.same_year,
                    use.hit.text if use.hit else ""]
 
-    header = [by_label_en(by), "value", "year", "date", "precision", "title", "doc_id", "paragraph_id", "permalink",
+    header = [by, "value", "year", "date", "precision", "title", "doc_id", "paragraph_id", "permalink",
               "reports_mentioning", "paragraphs", "same_year_reports", "text"]
     return _csv_response(rows(), header, "first", params.q)
 
@@ -636,7 +635,8 @@ def kwic_page() -> str:
             lines=[{"line": line, "permalink": _permalink(line.paragraph_id, params.q), "place": _place(line.document),
                     "short": _short_place(line.document)} for line in c.lines],
             sort_links=[Link(label, nav(sort=s, page=1), s == k.sort) for s, label in KWIC_SORT_LABELS.items()],
-            unit_links=[Link(label, nav(unit=u, page=1, left="", right=""), u == k.unit) for u, label in UNIT_LABELS.items()],
+            unit_links=[Link(label, nav(unit=u, page=1, left="", right=""), u == k.unit)
+                        for u, label in UNIT_LABELS.items()],
             left_links=[Link(f"{x.text}", nav(left=x.text, page=1), x.text == k.left) for x in c.left_collocates],
             right_links=[Link(f"{x.text}", nav(right=x.text, page=1), x.text == k.right) for x in c.right_collocates],
             narrow_chips=[Chip(f"左邻：{k.left}", nav(left="", page=1))] * bool(k.left)

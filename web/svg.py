@@ -118,7 +118,8 @@ def spread_labels(wanted: list[float], low: float, high: float, gap: float = LAB
 
 def line_chart(
     xs: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
-    y_max: float | None = None, y_format: Callable[[float], str] = percent, value_title: Callable[[int, float], str] | None = None,
+    y_max: float | None = None, y_format: Callable[[float], str] = percent,
+    value_title: Callable[[int, float], str] | None = None,
     width: int = 720, plot_height: int = 220,
 ) -> LineChart:
     """Lines over the x values (years), one per (label, values) pair; None leaves a gap."""
@@ -279,7 +280,8 @@ def tile_map(values: Mapping[str, TileValue], *, title: str) -> TileMap:
         elif value is not None and value.indexed:
             tiles.append(Tile(name, x, y, SILENT, "#1f2328", "未提及", value.url, value.title, "silent"))
         else:
-            tiles.append(Tile(name, x, y, ABSENT, "#5f6b76", "未收录", None, f"{name}：本索引未收录其报告", "absent"))
+            title = f"{name}：本索引未收录其报告"
+            tiles.append(Tile(name, x, y, ABSENT, "#5f6b76", "未收录", None, title, "absent"))
     legend: list[LegendItem] = []
     if years:
         for k, colour in enumerate(YEAR_COLOURS):

@@ -172,7 +172,9 @@ def year_bounds(filters: list[FilterValue]) -> tuple[int | None, int | None] | N
     return (None if None in lows else min(lows)), (None if None in highs else max(highs))
 
 
-def year_columns(sel: Selection, span: str = "mention", mentioned: np.ndarray | None = None) -> tuple[list[Column], np.ndarray]:
+def year_columns(
+    sel: Selection, span: str = "mention", mentioned: np.ndarray | None = None
+) -> tuple[list[Column], np.ndarray]:
     """The columns of years and each document's column (-1: not allowed).
 
     Every year from start to end is a column, whether or not a report is indexed for it. The range:

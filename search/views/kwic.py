@@ -20,8 +20,8 @@ All occurrences of a selection are gathered once and kept (see `_CACHE`): sortin
 paging then answer from memory. Gathering needs only the matching paragraphs' *normalized* texts;
 the text as the reader sees it, and the offsets between the two, are computed for the lines shown
 (a page, or an export as it streams). An engine that keeps normalized texts can hand them over
-without decompressing display text through an optional `Backend.norm_texts(rows)` → [(doc code, normalized text)]; otherwise they
-are computed here from fetched paragraphs (on lawtext, the 6,169 paragraphs of 高质量发展 cost
+without decompressing display text through an optional `Backend.norm_texts(rows)` → [(doc code,
+normalized text)]; otherwise they are computed here from fetched paragraphs (on lawtext, the 6,169 paragraphs of 高质量发展 cost
 ~0.25 s of fetching that way, measured; `normalize_with_offsets` on all of them cost as much again,
 which is why offsets wait for the lines shown).
 """
@@ -33,7 +33,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
