@@ -39,6 +39,9 @@ def build_index(
     import sys
 
     from .ingest import load_manifest  # only builds need the readers
+    from .views.seen import register  # side data kept with every generation: when a report was first seen
+
+    register()
 
     options = BuildOptions(
         manifest=load_manifest(manifest) if manifest else None,

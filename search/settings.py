@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker_memory_mb", 3072, "读取进程在读取一批文件时可额外使用的内存上限（MB）"),
     Setting("max_file_mb", 64, "单个文件大小上限（MB）"),
     Setting("kwic_page", 100, "语境索引每页行数"),
+    Setting("kwic_paragraphs", 10_000, "语境索引网页最多汇集的段落数（取最新的）；CSV 导出不受此限"),
+    Setting("feed_entries", 50, "订阅源默认条数"),
     Setting("compare_terms", 20, "词语对比最多的词数"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -52,13 +52,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Opened once and shared: the searcher is thread-safe and follows new index generations itself.
     app.extensions[EXTENSION_KEY] = search.open_index(app.config["INDEX_DIR"])
 
-    from . import api, pages
+    from . import api, pages, research
 
     hosts.init_app(app)
     export.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(research.bp)
     _register_errors(app)
 
     @app.after_request

@@ -124,6 +124,12 @@ class Backend(ABC):
     def find(self, paragraph_id: str) -> Unit | None:
         """A paragraph by its stable id, or None."""
 
+    def norm_texts(self, rows: Sequence[int]) -> list[tuple[int, str]]:
+        """(doc code, normalized text) of rows, for scans over many matches (a concordance)."""
+        from ..normalize import normalize
+
+        return [(u.doc, normalize(u.text)) for u in self.fetch(rows)]
+
     def count_phrases(self, phrases: Sequence[str]) -> list[int]:
         """How many paragraphs contain each string (for suggestions); engines may batch this."""
         return [int(self.doc_counts(Phrase(p)).sum()) for p in phrases]

@@ -215,6 +215,15 @@ class EmbeddedBackend(Backend):
         gen = self._current()
         return [gen.unit(int(r)) for r in rows]
 
+    def norm_texts(self, rows: Sequence[int]) -> list[tuple[int, str]]:
+        """(doc code, normalized text) of rows, read from the mapped texts without decompressing display text."""
+        gen = self._current()
+        out = []
+        for row in rows:
+            seg, local = gen.locate(int(row))
+            out.append((int(gen.row_doc[row]), seg.norm_text(local)))
+        return out
+
     def document_units(self, doc: int) -> list[Unit]:
         """All paragraphs of a document in reading order."""
         gen = self._current()
