@@ -173,45 +173,61 @@ def remove_run(run: Run) -> None:
 CHUNK_PAIRS = 1_000_000  # pairs gathered per key range while merging: bounds the merge's memory
 
 
-def _chunk_bounds(readers: list["_ArrayReader"]) -> list[int]:
-    """Key boundaries that cut the union of the runs' pairs into ranges of about CHUNK_PAIRS pairs."""
-    step = max(1, CHUNK_PAIRS // 16)  # every run contributes a key every `step` pairs: 16 samples a chunk
-    sampled = [np.array([int(r.read(i, i + 1)[0]) for i in range(0, r.size, step)], dtype=np.uint64) >> SHIFT
-               for r in readers if r.size > step]
-    if not sampled:
-        return []
-    # Quantiles over all samples, repeats kept: each stands for `step` pairs of its run. (Taking the
-    # distinct sampled keys instead made ranges 50× too large when the runs look alike.)
-    samples = np.sort(np.concatenate(sampled))
-    return [int(k) for k in np.unique(samples[16::16])]
-
-
 class _RunStream:
-    """A run's sorted pairs read forward in blocks: memory stays one block per run, however large the run."""
+    """A run's sorted pairs read forward in a bounded buffer."""
 
-    BLOCK = 1 << 17
-
-    def __init__(self, reader: "_ArrayReader"):
+    def __init__(self, reader: "_ArrayReader", block: int):
         self.reader = reader
+        self.block = block
         self.pos = 0
         self.buf = np.zeros(0, dtype=np.uint64)
 
-    def take_below(self, key: int | None) -> np.ndarray:
-        """Every pair not yet taken whose key is below `key` (all that remain for None)."""
+    @property
+    def done(self) -> bool:
+        """Whether every pair has been taken."""
+        return self.buf.size == 0 and self.pos >= self.reader.size
+
+    def fill(self) -> None:
+        """Hold at least `block` pairs (or all that remain)."""
+        if self.buf.size < self.block and self.pos < self.reader.size:
+            end = min(self.pos + self.block - self.buf.size, self.reader.size)
+            self.buf = np.concatenate((self.buf, self.reader.read(self.pos, end)))
+            self.pos = end
+
+    def last_key(self) -> int | None:
+        """The largest key buffered while more remain on disk (None when the buffer holds the rest)."""
+        return int(self.buf[-1] >> SHIFT) if self.pos < self.reader.size and self.buf.size else None
+
+    def take_below(self, key: int) -> np.ndarray:
+        """Every pair not yet taken whose key is below `key`, reading on as far as needed."""
         parts = []
         while True:
             if self.buf.size == 0:
                 if self.pos >= self.reader.size:
                     break
-                end = min(self.pos + self.BLOCK, self.reader.size)
-                self.buf = self.reader.read(self.pos, end)
-                self.pos = end
-            cut = self.buf.size if key is None else int(np.searchsorted(self.buf, np.uint64(key) << SHIFT))
+                self.fill()
+            cut = int(np.searchsorted(self.buf, np.uint64(key) << SHIFT))
             parts.append(self.buf[:cut])
             self.buf = self.buf[cut:]
             if self.buf.size:
-                break  # the rest belongs to later key ranges
+                break
         return np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else np.zeros(0, dtype=np.uint64))
+
+
+def _key_ranges(streams: list[_RunStream]) -> Iterator[int]:
+    """Upper key bounds of consecutive ranges: each takes what every stream has buffered below its
+    smallest incomplete key, so a range holds at most the buffers plus one key's postings."""
+    end = 1 << 42  # above every key
+    while not all(s.done for s in streams):
+        for s in streams:
+            s.fill()
+        lasts = [k for k in (s.last_key() for s in streams) if k is not None]
+        if not lasts:
+            yield end
+            return
+        low = min(int(s.buf[0] >> SHIFT) for s in streams if s.buf.size)
+        hi = min(lasts)
+        yield hi if hi > low else low + 1  # a key longer than a buffer is taken whole
 
 
 class _PostingsWriter:
@@ -303,10 +319,10 @@ def merge(runs: Sequence[Run], live_docs: Sequence[np.ndarray], out: Path) -> li
     # postings, key range by key range; each run is read forward with plain reads (mapping the runs
     # and searching them left every touched page resident: 3.3 GB at ten times lawtext)
     readers = [_ArrayReader(r.path("pairs.npy")) for r in runs]
-    streams = [_RunStream(r) for r in readers]
+    block = max(1024, CHUNK_PAIRS // max(1, len(readers)))
+    streams = [_RunStream(r, block) for r in readers]
     writer = _PostingsWriter(out)
-    bounds = _chunk_bounds(readers)
-    for hi in [*bounds, None]:
+    for hi in _key_ranges(streams):
         keys_parts, rows_parts = [], []
         for stream, mapping in zip(streams, row_maps):
             chunk = stream.take_below(hi)
