@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-remote", action="store_true", help="允许监听本机以外的地址（如 0.0.0.0）")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8)
+
+    from .backends.sphinxql.cli import add_parsers as add_sphinx_parsers
+
+    add_sphinx_parsers(sub)
     return parser
 
 
@@ -251,5 +255,7 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `report-search` console script."""
     args = _parser().parse_args(argv)
-    handler = {"index": _index, "query": _query, "serve": _serve, "sign": _sign}[args.command]
+    from .backends.sphinxql.cli import HANDLERS as SPHINX_HANDLERS
+
+    handler = {"index": _index, "query": _query, "serve": _serve, "sign": _sign, **SPHINX_HANDLERS}[args.command]
     return handler(args)
