@@ -32,7 +32,7 @@ from .export import BIGRAMS_FILE, DOCUMENTS_FILE, seq_of
 from .matchexpr import FALSE, match_expression
 
 _COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
-_COUNT_BATCH = 64  # COUNT statements per round trip
+_COUNT_BATCH = 32  # COUNT statements per round trip (searchd refuses batches of more than 32)
 
 
 class _Generation:

@@ -170,7 +170,13 @@ class Pool:
             if not m:
                 continue
             node = self._by_api.get((m.group(1), int(m.group(2))))
-            what = "响应超时" if "timed out" in m.group(3) or "timeout" in m.group(3) else "无法连接"
+            detail = m.group(3)
+            if "timed out" in detail or "timeout" in detail:
+                what = "响应超时"
+            elif "connect" in detail:
+                what = "无法连接"
+            else:
+                what = f"出错（{detail}）"
             where = f"分片 {node.shard}（{node.host}:{node.port}）" if node else f"节点 {m.group(1)}:{m.group(2)}"
             named.append(f"{where}{what}")
         if not named:
