@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from search.backends.sphinxql import cluster
 from search.backends.sphinxql.config import DEPLOY_FILE, Deployment, Node, Timeouts, read_deployment
 from search.backends.sphinxql.deploy import DeployResult, deploy
@@ -84,3 +86,17 @@ def running_cluster(index_dir: Path, folder: Path, shards: int = 2, **kw) -> Ite
         yield running
     finally:
         running.stop()
+
+
+def require_sphinx() -> None:
+    """Skip, saying why, when Sphinx is not installed (`make sphinx` installs it)."""
+    if not cluster.available():
+        pytest.skip("Sphinx 未安装（searchd/indexer 不在 PATH 中）：运行 make sphinx 或 apt-get install sphinxsearch")
+
+
+@pytest.fixture(scope="session")
+def sample_cluster(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The sample index exported to a two-shard cluster, served by two searchd for the session."""
+    require_sphinx()
+    with running_cluster(sample_index, tmp_path_factory.mktemp("sphinx-sample") / "deploy") as running:
+        yield running

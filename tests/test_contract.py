@@ -15,27 +15,12 @@ from pathlib import Path
 import pytest
 
 from search import SearchRequest, build_index, normalize, open_index
-from search.backends.sphinxql import cluster
 
 from .conftest import LAWTEXT
 from .oracle_extra import covered, pieces_with, positions, quoted_phrase, random_pieces
-from .sphinx_cluster import running_cluster
+from .sphinx_cluster import require_sphinx, running_cluster, sample_cluster  # noqa: F401 - a fixture
 
 ENGINES = ("embedded", "sphinxql")
-
-
-def require_sphinx() -> None:
-    """Skip, saying why, when Sphinx is not installed (`make sphinx` installs it)."""
-    if not cluster.available():
-        pytest.skip("Sphinx 未安装（searchd/indexer 不在 PATH 中）：运行 make sphinx 或 apt-get install sphinxsearch")
-
-
-@pytest.fixture(scope="session")
-def sample_cluster(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The sample index exported to a two-shard cluster, served by two searchd for the session."""
-    require_sphinx()
-    with running_cluster(sample_index, tmp_path_factory.mktemp("sphinx-sample") / "deploy") as running:
-        yield running
 
 
 @pytest.fixture(scope="session", params=ENGINES)
