@@ -24,6 +24,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     config.add_argument("--host", default="127.0.0.1", help="各节点监听的地址（默认 127.0.0.1）")
     config.add_argument("--port-base", type=int, default=19306,
                         help="第 i 个节点监听 port-base+2i（SphinxQL）与 port-base+2i+1（分片间通信）")
+    config.add_argument("--flavor", choices=("sphinx", "manticore"), default="sphinx",
+                        help="配置写给 Sphinx 2.2（默认，已测试）还是 Manticore（plain 模式）")
     config.add_argument("--no-build", action="store_true", help="只写配置与 TSV，不运行 indexer")
     config.add_argument("--keep-sources", action="store_true", help="建好索引后保留各分片的 TSV")
     for name, helptext in (("sphinx-start", "启动部署中的各 searchd 节点"), ("sphinx-stop", "停止部署中的各 searchd 节点"),
@@ -45,6 +47,7 @@ def _config(args: argparse.Namespace) -> int:
         result = deploy(
             args.index or default_index_dir(), args.out, shards=args.shards, host=args.host,
             port_base=args.port_base, build=not args.no_build, keep_sources=args.keep_sources or args.no_build,
+            flavor=args.flavor,
         )
     except (DeployError, ClusterError, IndexUnavailable) as exc:
         print(f"错误：{exc}", file=sys.stderr)

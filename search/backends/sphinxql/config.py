@@ -77,6 +77,7 @@ class Deployment:
     previous: Generation | None = None
     prefix: str = PREFIX
     format: int = FORMAT
+    flavor: str = "sphinx"  # "sphinx" (2.2, tested) or "manticore" (plain mode; see docs/sphinxql.md)
 
     @property
     def shards(self) -> int:
@@ -101,6 +102,7 @@ class Deployment:
             nodes=[Node(**n) for n in data["nodes"]], timeouts=Timeouts(**data.get("timeouts", {})),
             current=gen(data.get("current")), previous=gen(data.get("previous")),
             prefix=data.get("prefix", PREFIX), format=data.get("format", FORMAT),
+            flavor=data.get("flavor", "sphinx"),
         )
 
 
@@ -128,6 +130,8 @@ def generation_folder(root: Path, generation: Generation) -> Path:
 
 def _source_and_index(root: Path, dep: Deployment, gen: Generation, shard: int) -> str:
     name = dep.local(gen, shard)
+    # Manticore removed `docinfo` (attributes are always external there)
+    docinfo = "    docinfo = extern\n" if dep.flavor == "sphinx" else ""
     folder = generation_folder(root, gen).resolve()
     attrs = "\n".join(f"    tsvpipe_attr_{kind} = {attr}" for attr, kind in ATTRIBUTES)
     return f"""
@@ -144,8 +148,7 @@ index {name}
     type = plain
     source = {name}
     path = {folder / "data" / name}
-    docinfo = extern
-    dict = keywords
+{docinfo}    dict = keywords
     min_word_len = 1
     # one token per character, every character (see search/backends/sphinxql/charmap.py)
     ngram_len = 1
@@ -180,6 +183,12 @@ def node_config(root: Path, dep: Deployment, node: Node, generations: list[Gener
     for gen in generations:
         parts.append(_source_and_index(root, dep, gen, node.shard))
         parts.append(_distributed(dep, gen, node))
+    # options Manticore removed (it always runs a thread pool and keeps its own defaults here)
+    sphinx_only = (
+        "    workers = threads\n    max_children = 64\n    preopen_indexes = 1\n    unlink_old = 1\n"
+        if dep.flavor == "sphinx" else ""
+    )
+    protocol = "mysql41" if dep.flavor == "sphinx" else "mysql"
     parts.append(f"""
 indexer
 {{
@@ -188,21 +197,17 @@ indexer
 
 searchd
 {{
-    listen = {node.host}:{node.port}:mysql41
+    listen = {node.host}:{node.port}:{protocol}
     listen = {node.host}:{node.api_port}
     log = {folder / "searchd.log"}
     query_log = {folder / "query.log"}
     pid_file = {folder / "searchd.pid"}
     binlog_path =
-    workers = threads
     # one process: a supervisor (systemd, the test fixture) restarts it, not a forked watchdog
     watchdog = 0
     seamless_rotate = 1
-    preopen_indexes = 1
-    unlink_old = 1
-    read_timeout = 5
+{sphinx_only}    read_timeout = 5
     client_timeout = 300
-    max_children = 64
     max_packet_size = 32M
     # a document filter lists up to every doc code (doc IN (…)); the default 4096 would refuse it
     max_filter_values = 1048576

@@ -50,6 +50,7 @@ class DeployResult:
 def deploy(
     index_dir: Path, out: Path, shards: int | None = None, host: str = "127.0.0.1", port_base: int = 19306,
     timeouts: Timeouts | None = None, build: bool = True, keep_sources: bool = False, wait: float = 300.0,
+    flavor: str = "sphinx",
 ) -> DeployResult:
     """Export `index_dir` into the deployment folder `out` as its next generation (see the module docstring)."""
     started = time.perf_counter()
@@ -64,7 +65,7 @@ def deploy(
         if timeouts is not None:
             dep.timeouts = timeouts
     else:
-        dep = Deployment(make_nodes(shards or 2, host, port_base), timeouts or Timeouts())
+        dep = Deployment(make_nodes(shards or 2, host, port_base), timeouts or Timeouts(), flavor=flavor)
     seq = max((g.seq for g in (dep.current, dep.previous) if g is not None), default=0) + 1
     gen_dir = out / f"g{seq}"
     if gen_dir.exists():
