@@ -18,6 +18,7 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,16 @@ class _Generation:
         self.charmap = CharMap(data.get("rare") or {})
 
 
+@dataclass
+class _Snapshot:
+    """The deployment file as last read, and the generations opened from it."""
+
+    stamp: tuple
+    deployment: Deployment
+    generations: dict[int, _Generation]
+    current: _Generation
+
+
 class SphinxBackend(Backend):
     """The SphinxQL engine over one deployment (see the module docstring)."""
 
@@ -65,10 +76,7 @@ class SphinxBackend(Backend):
         self.path = Path(deployment_file)
         self.root = self.path.parent
         self._lock = threading.Lock()
-        self._stamp: tuple | None = None
-        self._dep: Deployment | None = None
-        self._gens: dict[int, _Generation] = {}
-        self._current_seq = 0
+        self._snap: _Snapshot | None = None  # replaced whole, so readers never see half an update
         self.pool: Pool | None = None
         self._refresh()
 
@@ -79,47 +87,55 @@ class SphinxBackend(Backend):
 
     # -- the deployment file -----------------------------------------------------------------------------
     def _refresh(self) -> _Generation:
+        """The current generation, re-reading the deployment file when it changed."""
+        snap = self._snap
         try:
             st = os.stat(self.path)
         except OSError as exc:
-            if self._dep is not None:
-                return self._gens[self._current_seq]  # a vanished file keeps the generation we have
+            if snap is not None:
+                return snap.current  # a vanished file keeps the generation we have
             raise IndexUnavailable(f"找不到检索集群的部署文件 {self.path}：请先运行 report-search sphinx-config") from exc
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        if stamp == self._stamp:
-            return self._gens[self._current_seq]
+        if snap is not None and snap.stamp == stamp:
+            return snap.current
         with self._lock:
-            if stamp != self._stamp:
-                try:
-                    dep = read_deployment(self.path)
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    if self._dep is None:
-                        raise IndexUnavailable(f"检索集群的部署文件 {self.path} 无法读取：{exc}") from exc
-                    return self._gens[self._current_seq]
-                if dep.current is None:
-                    raise IndexUnavailable(f"部署 {self.root} 还没有导出的数据：请运行 report-search sphinx-config")
-                gens = {dep.current.seq: self._gens.get(dep.current.seq) or _Generation(self.root, dep, dep.current)}
-                if dep.previous is not None and dep.previous.seq in self._gens:
-                    gens[dep.previous.seq] = self._gens[dep.previous.seq]
-                if self.pool is None or [n.__dict__ for n in dep.nodes] != [n.__dict__ for n in self.pool.nodes]:
-                    old, self.pool = self.pool, Pool(dep.nodes, dep.timeouts)
-                    if old is not None:
-                        old.close()
-                self._dep, self._gens, self._current_seq, self._stamp = dep, gens, dep.current.seq, stamp
-            return self._gens[self._current_seq]
+            snap = self._snap
+            if snap is not None and snap.stamp == stamp:
+                return snap.current
+            try:
+                dep = read_deployment(self.path)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                if snap is not None:
+                    return snap.current
+                raise IndexUnavailable(f"检索集群的部署文件 {self.path} 无法读取：{exc}") from exc
+            if dep.current is None:
+                if snap is not None:
+                    return snap.current
+                raise IndexUnavailable(f"部署 {self.root} 还没有导出的数据：请运行 report-search sphinx-config")
+            known = snap.generations if snap is not None else {}
+            gens = {dep.current.seq: known.get(dep.current.seq) or _Generation(self.root, dep, dep.current)}
+            if dep.previous is not None and dep.previous.seq in known:
+                gens[dep.previous.seq] = known[dep.previous.seq]
+            if self.pool is None or [n.__dict__ for n in dep.nodes] != [n.__dict__ for n in self.pool.nodes]:
+                old, self.pool = self.pool, Pool(dep.nodes, dep.timeouts)
+                if old is not None:
+                    old.close()
+            self._snap = _Snapshot(stamp, dep, gens, gens[dep.current.seq])
+            return self._snap.current
 
     def _generation_of(self, seq: int) -> _Generation | None:
         """A generation rows may still name: the current one or the one before it."""
         cur = self._refresh()
         if seq == cur.gen.seq:
             return cur
-        gen = self._gens.get(seq)
-        if gen is None and self._dep is not None and self._dep.previous is not None and self._dep.previous.seq == seq:
+        snap = self._snap
+        gen = snap.generations.get(seq)
+        if gen is None and snap.deployment.previous is not None and snap.deployment.previous.seq == seq:
             try:
-                gen = _Generation(self.root, self._dep, self._dep.previous)
+                gen = _Generation(self.root, snap.deployment, snap.deployment.previous)
             except IndexUnavailable:
                 return None
-            self._gens[seq] = gen
+            snap.generations[seq] = gen
         return gen
 
     def _run(self, statements: Sequence[str]) -> list[list[tuple]]:
@@ -226,7 +242,7 @@ class SphinxBackend(Backend):
                     f"SELECT {_COLUMNS} FROM {gen.index} WHERE id IN ({ids}) LIMIT {n} OPTION max_matches={n}"
                 ])[0]
             except BackendError:
-                if seq != self._current_seq:
+                if seq != self._refresh().gen.seq:
                     continue  # the previous generation was just dropped: its rows are gone
                 raise
             for record in result:
@@ -311,8 +327,7 @@ class SphinxBackend(Backend):
     def stats(self) -> dict:
         """Figures of the deployment."""
         gen = self._refresh()
-        dep = self._dep
-        assert dep is not None
+        dep = self._snap.deployment
         return {
             "engine": self.name,
             "generation": gen.gen.name,
