@@ -184,3 +184,69 @@ def test_reexport_while_serving_fails_no_search(fault_cluster, sample_index, sea
     assert not failures, failures[:3]
     assert answers > 10 and len(generations) == 3
     assert _answers(_fresh(fault_cluster.root)) == expected
+
+
+def _free_base(count: int) -> int:
+    """A port base with `count` consecutive free loopback ports."""
+    import socket
+
+    from search.backends.sphinxql.cluster import free_ports
+
+    for _ in range(50):
+        base = free_ports(1)[0]
+        if base + count >= 65535:
+            continue
+        try:
+            socks = []
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free port range")
+
+
+def test_sphinx_config_writes_n_shards_without_building(sample_index, tmp_path):
+    from search.cli import main
+
+    out = tmp_path / "three"
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "3", "--no-build"]) == 0
+    dep = read_deployment(out / DEPLOY_FILE)
+    assert dep.shards == 3 and dep.current.paragraphs == 1523
+    for node in dep.nodes:
+        conf = (out / f"node-{node.shard}" / "sphinx.conf").read_text(encoding="utf-8")
+        assert conf.count("\n    agent = ") == 2
+        assert (out / "g1" / f"shard-{node.shard}.tsv").is_file()
+    lines = sum(len((out / "g1" / f"shard-{s}.tsv").read_text(encoding="utf-8").splitlines()) for s in range(3))
+    assert lines == 1523
+    # another shard count on the same folder is refused, not half-applied
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "2", "--no-build"]) == 2
+
+
+def test_command_line_deploys_starts_answers_and_stops(sample_index, tmp_path, searcher, capsys):
+    require_sphinx()
+    from search.backends.sphinxql.cluster import pid_of
+    from search.cli import main
+
+    out = tmp_path / "cli"
+    base = _free_base(4)
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "2",
+                 "--port-base", str(base)]) == 0
+    dep = read_deployment(out / DEPLOY_FILE)
+    try:
+        assert main(["sphinx-start", "--out", str(out)]) == 0
+        assert all(pid_of(out, n) for n in dep.nodes)
+        assert main(["sphinx-status", "--out", str(out)]) == 0
+        assert "在线" in capsys.readouterr().out
+        assert _answers(_fresh(out)) == _answers(searcher)
+        assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out)]) == 0  # rotate while up
+        assert read_deployment(out / DEPLOY_FILE).current.seq == 2
+        assert _answers(_fresh(out)) == _answers(searcher)
+    finally:
+        assert main(["sphinx-stop", "--out", str(out)]) == 0
+    assert not any(pid_of(out, n) for n in dep.nodes)
