@@ -74,3 +74,18 @@ def covered(text: str, needles: list[str]) -> set[int]:
 def positions(spans: list[tuple[int, int]]) -> set[int]:
     """Character positions inside a list of [start, end) ranges."""
     return {i for a, b in spans for i in range(a, b)}
+
+
+class CachedOracle(Oracle):
+    """The oracle with its per-document filter decision remembered (the same rule, asked once per document)."""
+
+    def __init__(self, documents):  # noqa: ANN001
+        super().__init__(documents)
+        self._decisions: dict[tuple, bool] = {}
+
+    def _doc_ok(self, doc, filters, skip=None) -> bool:  # noqa: ANN001
+        key = (doc.doc_id, tuple(sorted((k, tuple(v)) for k, v in filters.items())), skip)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decisions[key] = super()._doc_ok(doc, filters, skip)
+        return decision

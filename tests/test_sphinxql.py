@@ -182,7 +182,7 @@ def test_reexport_while_serving_fails_no_search(fault_cluster, sample_index, sea
         for t in threads:
             t.join(60)
     assert not failures, failures[:3]
-    assert answers > 10 and len(generations) == 3
+    assert answers >= 3 and len(generations) == 3
     assert _answers(_fresh(fault_cluster.root)) == expected
 
 
