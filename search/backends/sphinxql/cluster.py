@@ -106,7 +106,8 @@ def start(root: Path, node: Node, detach: bool = True, timeout: float = 30.0) ->
                 raise ClusterError(f"节点 {node.shard} 的 searchd 启动失败，详见 {folder / 'searchd.out'}")
             process = None
         else:
-            process = subprocess.Popen([*cmd, "--nodetach"], stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen([*cmd, "--nodetach"], stdout=log, stderr=subprocess.STDOUT,
+                                       preexec_fn=_die_with_parent)
     finally:
         log.close()
     deadline = time.monotonic() + timeout
@@ -119,6 +120,17 @@ def start(root: Path, node: Node, detach: bool = True, timeout: float = 30.0) ->
     if process is not None:
         stop_process(process)
     raise ClusterError(f"节点 {node.shard} 的 searchd 在 {timeout:.0f} 秒内没有开始监听 {node.address}")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: be sent SIGTERM when the starting process dies (Linux), so a test run
+    killed outright leaves no searchd behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
