@@ -300,6 +300,8 @@ class SphinxBackend(Backend):
         for i, phrase in enumerate(phrases):
             if not phrase:
                 continue  # as the embedded engine: the empty string counts nothing
+            if len(phrase) > 1 and not all(self._bigram_count(gen, phrase[k:k + 2]) for k in range(len(phrase) - 1)):
+                continue  # a pair no paragraph holds: the phrase occurs nowhere (spelling candidates, mostly)
             match = self._match(gen, _phrase(phrase))
             if match is FALSE:
                 continue
@@ -313,16 +315,15 @@ class SphinxBackend(Backend):
     def bigram_counts(self, pairs: Sequence[str]) -> list[int]:
         """Paragraphs holding each two-character string, from the exported bigram table."""
         gen = self._refresh()
-        keys = gen.bigram_keys
-        out = []
-        for pair in pairs:
-            if len(pair) != 2:
-                out.append(0)
-                continue
-            key = np.uint64((ord(pair[0]) << 21) | ord(pair[1]))
-            i = int(np.searchsorted(keys, key))
-            out.append(int(gen.bigram_counts[i]) if i < keys.size and keys[i] == key else 0)
-        return out
+        return [self._bigram_count(gen, pair) for pair in pairs]
+
+    @staticmethod
+    def _bigram_count(gen: _Generation, pair: str) -> int:
+        if len(pair) != 2:
+            return 0
+        key = np.uint64((ord(pair[0]) << 21) | ord(pair[1]))
+        i = int(np.searchsorted(gen.bigram_keys, key))
+        return int(gen.bigram_counts[i]) if i < gen.bigram_keys.size and gen.bigram_keys[i] == key else 0
 
     def stats(self) -> dict:
         """Figures of the deployment."""
