@@ -250,3 +250,12 @@ def test_command_line_deploys_starts_answers_and_stops(sample_index, tmp_path, s
     finally:
         assert main(["sphinx-stop", "--out", str(out)]) == 0
     assert not any(pid_of(out, n) for n in dep.nodes)
+
+
+def test_more_shards_than_reports_is_refused_with_a_message(sample_index, tmp_path, capsys):
+    from search.cli import main
+
+    out = tmp_path / "many"
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "31", "--no-build"]) == 2
+    assert "少于分片数 31" in capsys.readouterr().err
+    assert not (out / DEPLOY_FILE).exists()

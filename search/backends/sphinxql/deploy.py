@@ -71,6 +71,10 @@ def deploy(
     if gen_dir.exists():
         shutil.rmtree(gen_dir)  # a half-written export of an earlier, failed run
     summary = export(index_dir, gen_dir, dep.shards, seq)
+    if summary.documents < dep.shards:
+        # indexer cannot build a shard from an empty source, and reports are never split
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        raise DeployError(f"索引只有 {summary.documents} 篇报告，少于分片数 {dep.shards}：每个分片至少要有一篇报告，请减少分片数")
     new = Generation(seq, summary.source, summary.documents, summary.paragraphs, time.strftime("%Y-%m-%dT%H:%M:%S"))
     (gen_dir / "data").mkdir(exist_ok=True)
     serving = [g for g in (dep.current,) if g is not None]
