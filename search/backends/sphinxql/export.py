@@ -31,6 +31,7 @@ import numpy as np
 from ...models import KINDS
 from ..base import doc_ranks, kind_ranks, order_keys
 from ..embedded.backend import EmbeddedBackend
+from ..embedded.store import UNIT_DTYPE
 from .charmap import CharMap
 
 ROW_BITS = 40  # a row: export sequence number << ROW_BITS | position (1-based) in document order
@@ -100,7 +101,7 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
             s_i, first, count = (int(x) for x in gen.doc_rows[code])
             spans.append((s_i, first, count))
         unit_parts = [gen.segments[s].units[first:first + count] for s, first, count in spans]
-        units = np.concatenate(unit_parts) if unit_parts else np.zeros(0, dtype=gen.segments[0].units.dtype)
+        units = np.concatenate(unit_parts) if unit_parts else np.zeros(0, dtype=UNIT_DTYPE)
         counts = np.array([c for _, _, c in spans], dtype=np.int64)
         doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
         kinds = kind_ranks(list(KINDS))[units["kind"]]
