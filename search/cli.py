@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import settings
-from .backends.base import IndexUnavailable
+from .backends.base import BackendError, IndexUnavailable
 from .fields import FACETS, FIELDS, KIND_LABELS, MODES, SORTS
 from .highlight import marked
 from .indexer import IndexBusy, build_index, default_index_dir
@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"同时保持的连接数上限（默认 {settings.get('connection_limit')}）")
     serve.add_argument("--channel-timeout", type=_positive_int, default=None,
                        help=f"空闲或不读取数据的连接保持的秒数（默认 {settings.get('channel_timeout')}）")
+
+    from .backends.sphinxql.cli import add_parsers as add_sphinx_parsers
+
+    add_sphinx_parsers(sub)
     return parser
 
 
@@ -147,7 +151,7 @@ def _query(args: argparse.Namespace) -> int:
     try:
         searcher = search_open(args.index or default_index_dir())
         result = searcher.reports(request) if args.reports else searcher.search(request)
-    except IndexUnavailable as exc:
+    except BackendError as exc:  # IndexUnavailable, or a cluster's shard down or slow
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except InvalidRequest as exc:
@@ -316,5 +320,7 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `report-search` console script."""
     args = _parser().parse_args(argv)
-    handler = {"index": _index, "query": _query, "serve": _serve, "sign": _sign}[args.command]
+    from .backends.sphinxql.cli import HANDLERS as SPHINX_HANDLERS
+
+    handler = {"index": _index, "query": _query, "serve": _serve, "sign": _sign, **SPHINX_HANDLERS}[args.command]
     return handler(args)

@@ -124,9 +124,15 @@ def _register_errors(app: Flask) -> None:
         status = exc.code or 500
         return _error(status, titles.get(status, "出错了"), message or default.get(status, "请求无法完成。"))
 
-    @app.errorhandler(search.IndexUnavailable)
-    def index_unavailable(exc: search.IndexUnavailable):  # noqa: ANN202
-        return _error(503, "索引暂不可用", str(exc))
+    @app.errorhandler(search.BackendError)  # the index missing, or a shard of a cluster down or slow
+    def backend_error(exc: search.BackendError):  # noqa: ANN202
+        title = "部分检索节点没有回应，结果不完整，未显示" if exc.partial else "索引暂不可用"
+        response, status = _error(503, title, exc.message)
+        if _wants_json():
+            response = jsonify({"error": exc.message, "partial": exc.partial})
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(500)
     def server_error(exc: Exception):  # noqa: ANN202

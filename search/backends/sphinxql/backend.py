@@ -1,0 +1,358 @@
+"""`SphinxBackend`: the backend interface answered by a SphinxQL cluster (Sphinx 2.2 or Manticore).
+
+It reads the deployment file `sphinxql.json` (written by `report-search sphinx-config`) and follows
+it: when an export switches the file to a new generation, the next call answers from it. Per
+generation it keeps in memory what the cluster need not be asked: the document table, the
+paragraphs per document, the character table and the bigram counts.
+
+Every statement names its limits: GROUP BY with `LIMIT <documents>`, pages with
+`OPTION max_matches = offset + limit`, exports in keyset batches (`k > last ORDER BY k LIMIT n`) —
+Sphinx's silent defaults (1,000 matches, 20 groups) would otherwise cut totals and deep pages.
+`ranker = none`: results are ordered by the stored keys, never by Sphinx's own relevance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...models import KINDS, Document
+from ..base import Backend, BackendError, IndexUnavailable, MatchNode, Unit
+from ..embedded.writer import paragraph_id
+from .charmap import CharMap
+from .client import Pool
+from .config import Deployment, Generation, generation_folder, read_deployment
+from .export import BIGRAMS_FILE, DOCUMENTS_FILE, seq_of
+from .matchexpr import FALSE, match_expression
+
+_COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
+_COUNT_BATCH = 32  # COUNT statements per round trip (searchd refuses batches of more than 32)
+
+
+class _Generation:
+    """What one exported generation needs in memory."""
+
+    def __init__(self, root: Path, dep: Deployment, gen: Generation):
+        self.gen = gen
+        self.index = dep.index(gen)
+        folder = generation_folder(root, gen)
+        try:
+            data = json.loads((folder / DOCUMENTS_FILE).read_text(encoding="utf-8"))
+            bigrams = np.load(folder / BIGRAMS_FILE)
+            self.bigram_keys = np.asarray(bigrams["keys"])
+            self.bigram_counts = np.asarray(bigrams["counts"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexUnavailable(f"检索集群的第 {gen.seq} 版数据文件（{folder}）无法读取：{exc}") from exc
+        self.documents = [Document.from_metadata(r) for r in data["documents"]]
+        self.code_of = {d.doc_id: i for i, d in enumerate(self.documents)}
+        self.paragraphs = np.asarray(data["paragraphs"], dtype=np.int64)
+        self.total = int(self.paragraphs.sum())
+        self.charmap = CharMap(data.get("rare") or {})
+
+
+@dataclass
+class _Snapshot:
+    """The deployment file as last read, and the generations opened from it."""
+
+    stamp: tuple
+    deployment: Deployment
+    generations: dict[int, _Generation]
+    current: _Generation
+
+
+class SphinxBackend(Backend):
+    """The SphinxQL engine over one deployment (see the module docstring)."""
+
+    name = "sphinxql"
+
+    def __init__(self, deployment_file: str | Path):
+        self.path = Path(deployment_file)
+        self.root = self.path.parent
+        self._lock = threading.Lock()
+        self._snap: _Snapshot | None = None  # replaced whole, so readers never see half an update
+        self.pool: Pool | None = None
+        self._refresh()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "SphinxBackend":
+        """The backend of a deployment file."""
+        return cls(path)
+
+    # -- the deployment file -----------------------------------------------------------------------------
+    def _refresh(self) -> _Generation:
+        """The current generation, re-reading the deployment file when it changed."""
+        snap = self._snap
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            if snap is not None:
+                return snap.current  # a vanished file keeps the generation we have
+            raise IndexUnavailable(f"找不到检索集群的部署文件 {self.path}：请先运行 report-search sphinx-config") from exc
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if snap is not None and snap.stamp == stamp:
+            return snap.current
+        with self._lock:
+            snap = self._snap
+            if snap is not None and snap.stamp == stamp:
+                return snap.current
+            try:
+                dep = read_deployment(self.path)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                if snap is not None:
+                    return snap.current
+                raise IndexUnavailable(f"检索集群的部署文件 {self.path} 无法读取：{exc}") from exc
+            if dep.current is None:
+                if snap is not None:
+                    return snap.current
+                raise IndexUnavailable(f"部署 {self.root} 还没有导出的数据：请运行 report-search sphinx-config")
+            known = snap.generations if snap is not None else {}
+            gens = {dep.current.seq: known.get(dep.current.seq) or _Generation(self.root, dep, dep.current)}
+            if dep.previous is not None and dep.previous.seq in known:
+                gens[dep.previous.seq] = known[dep.previous.seq]
+            if self.pool is None or [n.__dict__ for n in dep.nodes] != [n.__dict__ for n in self.pool.nodes]:
+                old, self.pool = self.pool, Pool(dep.nodes, dep.timeouts)
+                if old is not None:
+                    old.close()
+            self._snap = _Snapshot(stamp, dep, gens, gens[dep.current.seq])
+            return self._snap.current
+
+    def _generation_of(self, seq: int) -> _Generation | None:
+        """A generation rows may still name: the current one or the one before it."""
+        cur = self._refresh()
+        if seq == cur.gen.seq:
+            return cur
+        snap = self._snap
+        gen = snap.generations.get(seq)
+        if gen is None and snap.deployment.previous is not None and snap.deployment.previous.seq == seq:
+            try:
+                gen = _Generation(self.root, snap.deployment, snap.deployment.previous)
+            except IndexUnavailable:
+                return None
+            snap.generations[seq] = gen
+        return gen
+
+    def _run(self, statements: Sequence[str]) -> list[list[tuple]]:
+        assert self.pool is not None
+        return self.pool.run(statements)
+
+    def _match(self, gen: _Generation, tree: MatchNode | None):  # noqa: ANN202 - str | None | FALSE
+        expr = match_expression(tree, gen.charmap)
+        return expr if expr is None or expr is FALSE else f"MATCH({self.pool.escape(expr)})"
+
+    @staticmethod
+    def _where(*conditions: str | None) -> str:
+        kept = [c for c in conditions if c]
+        return " WHERE " + " AND ".join(kept) if kept else ""
+
+    @staticmethod
+    def _doc_filter(docs: np.ndarray | None) -> str | None | bool:
+        """`doc IN (…)` or `doc NOT IN (…)`, whichever is shorter; None: no filter; False: no document."""
+        if docs is None:
+            return None
+        allowed = np.flatnonzero(docs)
+        if allowed.size == 0:
+            return False
+        if allowed.size == docs.size:
+            return None
+        refused = np.flatnonzero(~docs.astype(bool))
+        if allowed.size <= refused.size:
+            return "doc IN (" + ",".join(map(str, allowed.tolist())) + ")"
+        return "doc NOT IN (" + ",".join(map(str, refused.tolist())) + ")"
+
+    # -- the interface ---------------------------------------------------------------------------------
+    def generation(self) -> str:
+        """The export's sequence number and the embedded generation it came from."""
+        gen = self._refresh().gen
+        return f"sphinx-{gen.name}-{gen.source}"
+
+    def documents(self) -> list[Document]:
+        """Every document, in doc-code order."""
+        return self._refresh().documents
+
+    def doc_counts(self, tree: MatchNode | None) -> np.ndarray:
+        """Matching paragraphs per document (GROUP BY doc, every group)."""
+        gen = self._refresh()
+        out = np.zeros(len(gen.documents), dtype=np.int64)
+        match = self._match(gen, tree)
+        if match is FALSE or not gen.documents:
+            return out
+        n = len(gen.documents)
+        rows = self._run([
+            f"SELECT doc, COUNT(*) FROM {gen.index}{self._where(match)} GROUP BY doc "
+            f"LIMIT {n} OPTION max_matches={n}, ranker=none"
+        ])[0]
+        for doc, count in rows:
+            out[int(doc)] = int(count)
+        return out
+
+    def page(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, offset: int, limit: int) -> list[int]:
+        """A page of matching rows in `order` (max_matches = offset + limit, so deep pages are whole)."""
+        gen = self._refresh()
+        match, flt = self._match(gen, tree), self._doc_filter(docs)
+        if match is FALSE or flt is False or limit <= 0 or offset >= gen.total:
+            return []
+        limit = min(limit, gen.total - offset)
+        rows = self._run([
+            f"SELECT id FROM {gen.index}{self._where(match, flt)} ORDER BY k_{_order(order)} ASC "
+            f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, ranker=none"
+        ])[0]
+        return [int(r[0]) for r in rows]
+
+    def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
+        """Every matching row in `order`: keyset batches (each its own query, no lock held between them)."""
+        gen = self._refresh()
+        match, flt = self._match(gen, tree), self._doc_filter(docs)
+        if match is FALSE or flt is False:
+            return
+        key = f"k_{_order(order)}"
+        last = -1
+        while True:
+            rows = self._run([
+                f"SELECT id, {key} FROM {gen.index}{self._where(match, flt, f'{key} > {last}')} "
+                f"ORDER BY {key} ASC LIMIT {batch} OPTION max_matches={batch}, ranker=none"
+            ])[0]
+            if not rows:
+                return
+            yield [int(r[0]) for r in rows]
+            if len(rows) < batch:
+                return
+            last = int(rows[-1][1])
+
+    def fetch(self, rows: Sequence[int]) -> list[Unit]:
+        """The paragraphs of these rows, in the same order (rows of a generation no longer served are left out)."""
+        by_seq: dict[int, list[int]] = defaultdict(list)
+        for row in rows:
+            by_seq[seq_of(int(row))].append(int(row))
+        found: dict[int, Unit] = {}
+        for seq, wanted in by_seq.items():
+            gen = self._generation_of(seq)
+            if gen is None:
+                continue
+            ids = ",".join(map(str, sorted(set(wanted))))
+            n = len(set(wanted))
+            try:
+                result = self._run([
+                    f"SELECT {_COLUMNS} FROM {gen.index} WHERE id IN ({ids}) LIMIT {n} OPTION max_matches={n}"
+                ])[0]
+            except BackendError:
+                if seq != self._refresh().gen.seq:
+                    continue  # the previous generation was just dropped: its rows are gone
+                raise
+            for record in result:
+                unit = self._unit(gen, record)
+                found[unit.row] = unit
+        return [found[int(r)] for r in rows if int(r) in found]
+
+    @staticmethod
+    def _unit(gen: _Generation, record: tuple) -> Unit:
+        row, doc, ordinal, kind, level, phash, dup, display, section = record
+        doc = int(doc)
+        text = json.loads(display)
+        heads = json.loads(section)
+        return Unit(
+            row=int(row), id=paragraph_id(gen.documents[doc].doc_id, int(phash), int(dup)), doc=doc,
+            ordinal=int(ordinal), kind=KINDS[int(kind)], level=int(level), text=text,
+            section=tuple(heads.split("\n")) if heads else (),
+        )
+
+    def document_units(self, doc: int) -> list[Unit]:
+        """Every paragraph of a document, in reading order."""
+        gen = self._refresh()
+        n = int(gen.paragraphs[doc]) if 0 <= doc < len(gen.documents) else 0
+        if n == 0:
+            return []
+        result = self._run([
+            f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {int(doc)} ORDER BY k_document ASC "
+            f"LIMIT {n} OPTION max_matches={n}"
+        ])[0]
+        return [self._unit(gen, r) for r in result]
+
+    def find(self, paragraph_id: str) -> Unit | None:
+        """A paragraph by its stable id ("<doc id>-<hash>[-n]")."""
+        gen = self._refresh()
+        doc_id, _, rest = paragraph_id.partition("-")
+        code = gen.code_of.get(doc_id)
+        digest, _, dup = rest.partition("-")
+        if code is None or len(digest) != 8 or (dup and not dup.isdigit()):
+            return None
+        try:
+            value = int(digest, 16)
+        except ValueError:
+            return None
+        result = self._run([
+            f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {code} AND phash = {value} AND dup = {int(dup) if dup else 1} "
+            "LIMIT 1"
+        ])[0]
+        return self._unit(gen, result[0]) if result else None
+
+    def count_phrases(self, phrases: Sequence[str]) -> list[int]:
+        """Paragraphs containing each string: COUNT(*) statements, many per round trip."""
+        gen = self._refresh()
+        out = [0] * len(phrases)
+        pending: list[tuple[int, str]] = []
+        for i, phrase in enumerate(phrases):
+            if not phrase:
+                continue  # as the embedded engine: the empty string counts nothing
+            if len(phrase) > 1 and not all(self._bigram_count(gen, phrase[k:k + 2]) for k in range(len(phrase) - 1)):
+                continue  # a pair no paragraph holds: the phrase occurs nowhere (spelling candidates, mostly)
+            match = self._match(gen, _phrase(phrase))
+            if match is FALSE:
+                continue
+            pending.append((i, f"SELECT COUNT(*) FROM {gen.index}{self._where(match)} OPTION ranker=none"))
+        for start in range(0, len(pending), _COUNT_BATCH):
+            chunk = pending[start:start + _COUNT_BATCH]
+            for (i, _), rows in zip(chunk, self._run([s for _, s in chunk])):
+                out[i] = int(rows[0][0]) if rows else 0
+        return out
+
+    def bigram_counts(self, pairs: Sequence[str]) -> list[int]:
+        """Paragraphs holding each two-character string, from the exported bigram table."""
+        gen = self._refresh()
+        return [self._bigram_count(gen, pair) for pair in pairs]
+
+    @staticmethod
+    def _bigram_count(gen: _Generation, pair: str) -> int:
+        if len(pair) != 2:
+            return 0
+        key = np.uint64((ord(pair[0]) << 21) | ord(pair[1]))
+        i = int(np.searchsorted(gen.bigram_keys, key))
+        return int(gen.bigram_counts[i]) if i < gen.bigram_keys.size and gen.bigram_keys[i] == key else 0
+
+    def stats(self) -> dict:
+        """Figures of the deployment."""
+        gen = self._refresh()
+        dep = self._snap.deployment
+        return {
+            "engine": self.name,
+            "generation": gen.gen.name,
+            "source": gen.gen.source,
+            "built": gen.gen.built,
+            "paragraphs": gen.total,
+            "documents": len(gen.documents),
+            "shards": dep.shards,
+            "nodes": [{"shard": n.shard, "address": n.address} for n in dep.nodes],
+        }
+
+    def close(self) -> None:
+        """Close the connections."""
+        if self.pool is not None:
+            self.pool.close()
+
+
+def _order(order: str) -> str:
+    if order not in ("relevance", "newest", "oldest", "document"):
+        raise ValueError(f"unknown order {order!r}")
+    return order
+
+
+def _phrase(text: str):  # noqa: ANN202
+    from ..base import Phrase
+
+    return Phrase(text)

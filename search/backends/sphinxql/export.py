@@ -1,0 +1,180 @@
+"""An embedded generation → the files a SphinxQL deployment is indexed from.
+
+Per shard a TSV for indexer's `tsvpipe` source, one line per paragraph:
+    id  text  doc ordinal kind level phash dup  k_relevance k_newest k_oldest k_document  display section
+- `id` (the row): the export's sequence number in the high bits, then the paragraph's position in
+  document order — a row names its generation, so a page fetched just before a switch is still
+  read from the generation that produced it;
+- `text`: the only full-text field, sentinel + the normalized text in the mapped spelling
+  (`charmap`); normalized text holds no tab or newline, so it needs no escaping;
+- the order keys come from `base.order_keys`/`doc_ranks`/`document_order` over the live rows,
+  exactly as the embedded engine computes them, so both engines order every result identically;
+- `display` and `section` are string attributes (Sphinx 2.2 stores no documents) holding the text
+  as the reader sees it and the heading path, JSON-encoded so tabs and newlines cannot break a line.
+
+Documents are sharded whole (all paragraphs of a report on one shard), balanced by characters, so
+per-document counts never need merging across shards. Beside the TSVs: `documents.json` (metadata
+in doc-code order, paragraphs per document, the character table) and `bigrams.npz` (the embedded
+index's bigram counts, for the suggestions' cheap existence checks).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...models import KINDS
+from ..base import doc_ranks, kind_ranks, order_keys
+from ..embedded.backend import EmbeddedBackend
+from ..embedded.store import UNIT_DTYPE
+from .charmap import CharMap
+
+ROW_BITS = 40  # a row: export sequence number << ROW_BITS | position (1-based) in document order
+DOCUMENTS_FILE = "documents.json"
+BIGRAMS_FILE = "bigrams.npz"
+ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("doc", "uint"), ("ordinal", "uint"), ("kind", "uint"), ("level", "uint"), ("phash", "uint"), ("dup", "uint"),
+    ("k_relevance", "bigint"), ("k_newest", "bigint"), ("k_oldest", "bigint"), ("k_document", "bigint"),
+    ("display", "string"), ("section", "string"),
+)
+# UTF-8 of code points above U+2FFFF: F0 B0..BF or F1..F4 as the lead bytes.
+_RARE_UTF8 = re.compile(rb"\xf0[\xb0-\xbf][\x80-\xbf]{2}|[\xf1-\xf4][\x80-\xbf]{3}")
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote."""
+
+    source: str  # the embedded generation's folder name
+    documents: int
+    paragraphs: int
+    shard_paragraphs: list[int]
+    shard_documents: list[int]
+    characters: int
+    seconds: float
+    files: list[str] = field(default_factory=list)
+
+
+def row_of(seq: int, position: int) -> int:
+    """The row (Sphinx document id) of the paragraph at `position` (1-based) of export `seq`."""
+    return (seq << ROW_BITS) | position
+
+
+def seq_of(row: int) -> int:
+    """The export sequence number a row belongs to."""
+    return row >> ROW_BITS
+
+
+def assign_shards(sizes: list[int], shards: int) -> list[int]:
+    """A shard per document: largest first onto the lightest shard (ties: lowest shard, lowest code)."""
+    load = [0] * shards
+    out = [0] * len(sizes)
+    for code in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        target = min(range(shards), key=lambda s: (load[s], s))
+        out[code] = target
+        load[target] += sizes[code]
+    return out
+
+
+def _tsv_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSummary:
+    """Write the shard TSVs, documents.json and bigrams.npz of the index's current generation into `out_dir`."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    backend = EmbeddedBackend(index_dir)
+    try:
+        gen = backend._current()  # noqa: SLF001 - the export reads the generation's arrays directly
+        documents = gen.documents
+        n_docs = len(documents)
+
+        # pass 1: per-row arrays in document order (doc code, then reading order)
+        spans = []  # per doc: (segment, first local row, count)
+        for code in range(n_docs):
+            s_i, first, count = (int(x) for x in gen.doc_rows[code])
+            spans.append((s_i, first, count))
+        unit_parts = [gen.segments[s].units[first:first + count] for s, first, count in spans]
+        units = np.concatenate(unit_parts) if unit_parts else np.zeros(0, dtype=UNIT_DTYPE)
+        counts = np.array([c for _, _, c in spans], dtype=np.int64)
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
+        kinds = kind_ranks(list(KINDS))[units["kind"]]
+        keys = order_keys(kinds, units["length"], doc, units["ordinal"], doc_ranks(documents))
+        chars = np.bincount(doc, weights=units["length"], minlength=n_docs).astype(np.int64).tolist()
+        shard_of = assign_shards(chars, shards)
+        rare: set[str] = set()
+        for seg in gen.segments:
+            for m in _RARE_UTF8.finditer(seg.norm):
+                rare.add(m.group().decode("utf-8"))
+        charmap = CharMap.from_rare(rare)
+
+        # pass 2: the shard files
+        files = [open(out_dir / f"shard-{s}.tsv", "w", encoding="utf-8", newline="\n") for s in range(shards)]
+        shard_rows = [0] * shards
+        try:
+            position = 0
+            for code, (s_i, first, count) in enumerate(spans):
+                seg = gen.segments[s_i]
+                base = int(gen.bases[s_i])
+                out = files[shard_of[code]]
+                shard_rows[shard_of[code]] += count
+                lines = []
+                for k in range(count):
+                    u = units[position]
+                    local = first + k
+                    unit = gen.unit(base + local)
+                    norm = seg.norm_text(local)
+                    position += 1
+                    lines.append("\t".join((
+                        str(row_of(seq, position)), charmap.indexed(norm),
+                        str(code), str(int(u["ordinal"])), str(int(u["kind"])), str(int(u["level"])),
+                        str(int(u["pid"])), str(int(u["dup"])),
+                        str(int(keys["relevance"][position - 1])), str(int(keys["newest"][position - 1])),
+                        str(int(keys["oldest"][position - 1])), str(int(keys["document"][position - 1])),
+                        _tsv_string(unit.text), _tsv_string("\n".join(unit.section)),
+                    )))
+                if lines:
+                    out.write("\n".join(lines) + "\n")
+        finally:
+            for fh in files:
+                fh.close()
+
+        records = [d.metadata() for d in documents]
+        (out_dir / DOCUMENTS_FILE).write_text(json.dumps({
+            "source": gen.path.name,
+            "documents": records,
+            "paragraphs": counts.tolist(),
+            "shard": shard_of,
+            "rare": charmap.extra,
+        }, ensure_ascii=False), encoding="utf-8")
+        _write_bigrams(gen, out_dir / BIGRAMS_FILE)
+        return ExportSummary(
+            source=gen.path.name, documents=n_docs, paragraphs=int(counts.sum()),
+            shard_paragraphs=shard_rows,
+            shard_documents=[shard_of.count(s) for s in range(shards)],
+            characters=int(units["length"].sum()) if units.size else 0,
+            seconds=time.perf_counter() - started,
+            files=[f"shard-{s}.tsv" for s in range(shards)] + [DOCUMENTS_FILE, BIGRAMS_FILE],
+        )
+    finally:
+        backend.close()
+
+
+def _write_bigrams(gen, path: Path) -> None:  # noqa: ANN001 - an embedded _Generation
+    """Bigram key → paragraphs holding it, summed over the segments (as the embedded engine counts)."""
+    keys = [np.asarray(seg.keys) for seg in gen.segments]
+    counts = [np.asarray(seg.count).astype(np.int64) for seg in gen.segments]
+    if keys:
+        all_keys = np.concatenate(keys)
+        all_counts = np.concatenate(counts)
+        unique, inverse = np.unique(all_keys, return_inverse=True)
+        summed = np.bincount(inverse, weights=all_counts, minlength=unique.size).astype(np.int64)
+    else:
+        unique, summed = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    np.savez(path, keys=unique, counts=summed)

@@ -1,0 +1,261 @@
+"""The SphinxQL engine on its own: the character mapping, MATCH() expressions, the configuration, and
+a real two-node cluster under faults (a shard down, slow, back again) and re-exports while serving."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from search import BackendError, SearchRequest, open_index
+from search.backends.base import Phrase
+from search.backends.sphinxql.charmap import SENTINEL, CharMap
+from search.backends.sphinxql.config import DEPLOY_FILE, read_deployment
+from search.backends.sphinxql.matchexpr import FALSE, match_expression
+from search.query import And, Not, Or
+
+from .sphinx_cluster import require_sphinx, running_cluster, sample_cluster  # noqa: F401 - a fixture
+
+# -- the mapping and the expressions (no cluster) -------------------------------------------------------
+
+
+def test_ascii_punctuation_maps_to_full_width_and_back():
+    cm = CharMap()
+    text = "3+2+4 \"a\" (b)-c*d$e^f\\g|h!i@j=k/l~m<n>o&p:q;r?s,t.u#v%w'x_y`z{1}2[3]"
+    mapped = cm.query(text)
+    assert mapped is not None
+    assert all(not (c.isascii() and not c.isalnum()) for c in mapped)
+    assert len(mapped) == len(text)
+    back = {v: chr(k) for k, v in cm.table.items()}
+    assert "".join(back.get(c, c) for c in mapped) == text
+    assert cm.query("a b") == "a\u3000b"
+
+
+def test_characters_above_sphinx_range_get_private_codes():
+    cm = CharMap.for_texts(["abc", "x\U00030000y\U000E0100"])
+    assert set(cm.extra) == {"\U00030000", "\U000E0100"}
+    assert all(0xE001 <= ord(v) <= 0xF8FF for v in cm.extra.values())
+    assert cm.indexed("\U00030000") == SENTINEL + cm.extra["\U00030000"]
+    assert cm.query("\U00031000") is None  # not in this generation: occurs nowhere
+
+
+@pytest.mark.parametrize("tree, expected", [
+    (None, None),
+    (Phrase(""), None),
+    (Phrase("发展"), '"发展"'),
+    (Phrase("发"), "发"),
+    (Phrase('a"b'), '"a＂b"'),
+    (And((Phrase("a"), Phrase("bc"))), '(a "bc")'),
+    (Or((Phrase("a"), Phrase("bc"))), '(a | "bc")'),
+    (Not(Phrase("ab")), f'({SENTINEL} -"ab")'),
+    (And((Not(Phrase("a")), Not(Phrase("b")))), f"({SENTINEL} -a -b)"),
+    (And((Phrase("x"), Not(Or((Phrase("a"), Phrase("b")))))), "(x -(a | b))"),
+    (Or((Phrase("x"), Not(Phrase("a")))), f"(x | ({SENTINEL} -a))"),
+    (Not(Phrase("")), FALSE),
+    (Phrase("\U00031000"), FALSE),
+    (Or((Phrase("\U00031000"), Phrase("ab"))), '"ab"'),
+    (And((Not(Phrase("\U00031000")), Phrase("ab"))), '"ab"'),
+    (Not(Phrase("\U00031000")), None),
+])
+def test_match_expressions(tree, expected):
+    assert match_expression(tree, CharMap()) == expected
+
+
+# -- a real cluster -----------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def fault_cluster(sample_index: Path, tmp_path: Path):
+    """A cluster of its own (these tests stop and pause nodes)."""
+    require_sphinx()
+    with running_cluster(sample_index, tmp_path / "deploy") as running:
+        yield running
+
+
+def test_configuration_has_a_distributed_index_with_an_agent_per_other_shard(sample_cluster):
+    dep = read_deployment(sample_cluster.root / DEPLOY_FILE)
+    for node in dep.nodes:
+        conf = (sample_cluster.root / f"node-{node.shard}" / "sphinx.conf").read_text(encoding="utf-8")
+        assert "type = distributed" in conf and f"local = para_g{dep.current.seq}_s{node.shard}" in conf
+        others = [n for n in dep.nodes if n.shard != node.shard]
+        for other in others:
+            assert f"agent = {other.host}:{other.api_port}:para_g{dep.current.seq}_s{other.shard}" in conf
+        for line in ("ngram_len = 1", "dict = keywords", "min_word_len = 1"):
+            assert line in conf
+        assert "morphology" not in conf and "stopwords" not in conf
+
+
+REQUESTS = [SearchRequest(q="发展"), SearchRequest(q='"新质生产力"', sort="newest"), SearchRequest(q="-发展", page=3)]
+
+
+def _answers(searcher) -> list:  # noqa: ANN001
+    return [(r.total, [h.id for h in r.hits]) for r in (searcher.search(q) for q in REQUESTS)]
+
+
+def _fresh(root: Path):  # noqa: ANN202 - a Searcher with no cached answers
+    return open_index(root)
+
+
+def test_a_shard_down_is_named_and_recovery_needs_nothing(fault_cluster, searcher):
+    expected = _answers(searcher)
+    assert _answers(_fresh(fault_cluster.root)) == expected
+    sx = _fresh(fault_cluster.root)
+    fault_cluster.stop(1)
+    with pytest.raises(BackendError) as err:
+        sx.search(SearchRequest(q="改革"))
+    assert "分片 1" in err.value.message and err.value.partial
+    node = fault_cluster.node(1)
+    assert f"{node.host}:{node.port}" in err.value.message
+    fault_cluster.start(1)
+    assert _answers(sx) == expected  # the same searcher, no reconnect by hand
+
+
+def test_the_entry_node_down_fails_over_and_names_its_shard(fault_cluster, searcher):
+    sx = _fresh(fault_cluster.root)
+    sx.search(SearchRequest(q="发展"))
+    fault_cluster.stop(0)
+    with pytest.raises(BackendError) as err:
+        sx.search(SearchRequest(q="改革"))
+    assert "分片 0" in err.value.message and err.value.partial
+    fault_cluster.start(0)
+    assert _answers(sx) == _answers(searcher)
+
+
+def test_every_node_down_says_so(fault_cluster):
+    sx = _fresh(fault_cluster.root)
+    fault_cluster.stop()
+    with pytest.raises(BackendError) as err:
+        sx.search(SearchRequest(q="改革"))
+    assert not err.value.partial
+    assert "分片 0" in err.value.message and "分片 1" in err.value.message and "无法连接" in err.value.message
+    fault_cluster.start()
+    assert sx.search(SearchRequest(q="改革")).total > 0
+
+
+def test_a_slow_shard_times_out_with_its_name(fault_cluster, searcher):
+    sx = _fresh(fault_cluster.root)
+    fault_cluster.pause(1)
+    try:
+        started = time.monotonic()
+        with pytest.raises(BackendError) as err:
+            sx.search(SearchRequest(q="改革"))
+        assert time.monotonic() - started < 10
+        assert "分片 1" in err.value.message and err.value.partial
+    finally:
+        fault_cluster.resume(1)
+    assert _answers(sx) == _answers(searcher)
+
+
+def test_reexport_while_serving_fails_no_search(fault_cluster, sample_index, searcher):
+    expected = _answers(searcher)
+    failures: list[BaseException] = []
+    answers = 0
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        nonlocal answers
+        sx = _fresh(fault_cluster.root)
+        while not stop.is_set():
+            try:
+                for request in REQUESTS:
+                    # a new page number each time: answers come from the cluster, not the cache
+                    sx.search(SearchRequest(q=request.q, page=1 + answers % 50))
+                got = _answers(_fresh(fault_cluster.root))
+                if got != expected:
+                    failures.append(AssertionError(f"different answer during re-export: {got}"))
+                answers += 1
+            except BaseException as exc:  # noqa: BLE001 - every failure is reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=search_loop) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        generations = set()
+        for _ in range(3):
+            result = fault_cluster.redeploy(sample_index)
+            assert result.rotated and result.switched
+            generations.add(result.deployment.current.seq)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not failures, failures[:3]
+    assert answers >= 3 and len(generations) == 3
+    assert _answers(_fresh(fault_cluster.root)) == expected
+
+
+def _free_base(count: int) -> int:
+    """A port base with `count` consecutive free loopback ports."""
+    import socket
+
+    from search.backends.sphinxql.cluster import free_ports
+
+    for _ in range(50):
+        base = free_ports(1)[0]
+        if base + count >= 65535:
+            continue
+        try:
+            socks = []
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free port range")
+
+
+def test_sphinx_config_writes_n_shards_without_building(sample_index, tmp_path):
+    from search.cli import main
+
+    out = tmp_path / "three"
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "3", "--no-build"]) == 0
+    dep = read_deployment(out / DEPLOY_FILE)
+    assert dep.shards == 3 and dep.current.paragraphs == 1523
+    for node in dep.nodes:
+        conf = (out / f"node-{node.shard}" / "sphinx.conf").read_text(encoding="utf-8")
+        assert conf.count("\n    agent = ") == 2
+        assert (out / "g1" / f"shard-{node.shard}.tsv").is_file()
+    lines = sum(len((out / "g1" / f"shard-{s}.tsv").read_text(encoding="utf-8").splitlines()) for s in range(3))
+    assert lines == 1523
+    # another shard count on the same folder is refused, not half-applied
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "2", "--no-build"]) == 2
+
+
+def test_command_line_deploys_starts_answers_and_stops(sample_index, tmp_path, searcher, capsys):
+    require_sphinx()
+    from search.backends.sphinxql.cluster import pid_of
+    from search.cli import main
+
+    out = tmp_path / "cli"
+    base = _free_base(4)
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "2",
+                 "--port-base", str(base)]) == 0
+    dep = read_deployment(out / DEPLOY_FILE)
+    try:
+        assert main(["sphinx-start", "--out", str(out)]) == 0
+        assert all(pid_of(out, n) for n in dep.nodes)
+        assert main(["sphinx-status", "--out", str(out)]) == 0
+        assert "在线" in capsys.readouterr().out
+        assert _answers(_fresh(out)) == _answers(searcher)
+        assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out)]) == 0  # rotate while up
+        assert read_deployment(out / DEPLOY_FILE).current.seq == 2
+        assert _answers(_fresh(out)) == _answers(searcher)
+    finally:
+        assert main(["sphinx-stop", "--out", str(out)]) == 0
+    assert not any(pid_of(out, n) for n in dep.nodes)
+
+
+def test_more_shards_than_reports_is_refused_with_a_message(sample_index, tmp_path, capsys):
+    from search.cli import main
+
+    out = tmp_path / "many"
+    assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "31", "--no-build"]) == 2
+    assert "少于分片数 31" in capsys.readouterr().err
+    assert not (out / DEPLOY_FILE).exists()
