@@ -259,3 +259,21 @@ def test_more_shards_than_reports_is_refused_with_a_message(sample_index, tmp_pa
     assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "31", "--no-build"]) == 2
     assert "少于分片数 31" in capsys.readouterr().err
     assert not (out / DEPLOY_FILE).exists()
+
+
+def test_a_shard_down_is_a_clear_503_on_the_page_and_in_the_api_never_a_500(fault_cluster):
+    from web import create_app
+
+    app = create_app({"INDEX_DIR": str(fault_cluster.root), "TESTING": True})
+    client = app.test_client()
+    assert client.get("/search?q=改革").status_code == 200
+    fault_cluster.stop(1)
+    try:
+        page = client.get("/search?q=发展改革")
+        assert page.status_code == 503 and "分片 1" in page.get_data(as_text=True)
+        assert "发展改革" in page.get_data(as_text=True)  # the query stays in the box
+        api = client.get("/api/search?q=发展改革")
+        assert api.status_code == 503 and api.get_json()["partial"] is True and "分片 1" in api.get_json()["error"]
+    finally:
+        fault_cluster.start(1)
+    assert client.get("/search?q=发展改革").status_code == 200  # back without a restart
