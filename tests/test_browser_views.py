@@ -186,7 +186,7 @@ def test_kwic_from_a_result_page_narrow_and_back(browser, base_url, shots, width
     assert int(page.locator("[data-total]").get_attribute("data-total")) == count <= total
     shot(page, shots, f"kwic-{width}-narrowed")
     args, _status = _follow(page, ".summary a")
-    assert urlsplit(page.url).path == "/search" and args["province"] == ["江苏"] and args["q"] == ["新质生产力"]
+    assert urlsplit(page.url).path == "/search" and args["province"] == ["江苏省"] and args["q"] == ["新质生产力"]
     assert not problems
     context.close()
 
@@ -205,7 +205,7 @@ def test_compare_and_back(browser, base_url, shots, width):
         _no_page_overflow(page)
     args, _status = _follow(page, "table.compare tbody td a")
     assert urlsplit(page.url).path == "/search" and args["q"][0] in ("新质生产力", "低空经济", "人工智能")
-    assert args["province"] == ["江苏"] and len(args["year"]) == 1
+    assert args["province"] == ["江苏省"] and len(args["year"]) == 1
     assert not problems
     context.close()
 
