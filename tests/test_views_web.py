@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import html
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -319,3 +321,16 @@ def test_links_keep_the_search_state(http):
     for url in tabs:
         args = parse_qs(urlsplit(url.replace("&amp;", "&")).query)
         assert args.get("mode") == ["words"] and args.get("province") == ["江苏"] and args.get("type") == ["政府工作报告"]
+
+
+def test_the_result_page_opens_each_view_for_the_same_selection(http):
+    page = http.get("/search?q=新质生产力&mode=words&province=江苏省").get_data(as_text=True)
+    nav = page[page.index('<nav class="research"'):]
+    nav = nav[:nav.index("</nav>")]
+    links = dict((re.sub(r"\?.*", "", u), u) for u in re.findall(r'href="([^"]+)"', nav))
+    assert set(links) == {"/trend", "/first", "/kwic", "/compare", "/search.atom"}
+    for path, url in links.items():
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(url)).query)
+        assert query.get("province") == ["江苏省"] and query.get("mode") == ["words"], path
+        assert query.get("terms" if path == "/compare" else "q") == ["新质生产力"], path
+        assert http.get(html.unescape(url)).status_code == 200, path

@@ -7,6 +7,8 @@ objects. No URL is built in a template.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -243,10 +245,24 @@ def common(params: SearchParams, result: search.SearchResult | search.ReportResu
                   Link("按报告", params.with_view("reports").url(), params.view == "reports", documents)],
         "exports": [Link("CSV", params.with_page(1).url("/export.csv")),
                     Link("JSONL", params.with_page(1).url("/export.jsonl"))] if total else [],
+        "research": research_links(params) if params.q and total else [],
         "total": total,
         "documents": documents,
         "json_url": params.url("/api/search"),
     }
+
+
+def research_links(params: SearchParams) -> list[Link]:
+    """The research views of the same selection (query, mode, filters) and its feed."""
+    same = SearchParams(q=params.q, filters=params.filters, mode=params.mode)
+    compare = SearchParams(filters=params.filters, mode=params.mode).items()
+    return [
+        Link("趋势（地区 × 年份）", same.url("/trend")),
+        Link("首次出现与扩散", same.url("/first")),
+        Link("语境索引", same.url("/kwic")),
+        Link("词语对比", "/compare?" + urlencode([("terms", params.q), *compare])),
+        Link("订阅（Atom）", same.url("/search.atom")),
+    ]
 
 
 def search_view(params: SearchParams, result: search.SearchResult) -> dict:
