@@ -442,6 +442,8 @@ def main() -> int:
     ap.add_argument("--scales", default="1,3,10", help="collection sizes to build, in multiples of the corpus")
     ap.add_argument("--baseline", default="0ab9d9c", help="an earlier commit to build and query in the same run ('' to skip)")
     ap.add_argument("--tantivy", action="store_true", help="also tantivy, one token per character (pip install tantivy)")
+    ap.add_argument("--sphinx", action="store_true", help="also a two-shard Sphinx cluster exported from the 1× index")
+    ap.add_argument("--views", action="store_true", help="also the research views (scripts/bench_views.py) on the 1× index")
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     ap.add_argument("--work", type=Path, default=None, help="folder for corpora and indexes (default: temporary)")
@@ -509,6 +511,16 @@ def main() -> int:
                 tb = tantivy_build(index, tfolder)
                 tq = tantivy_queries(index, tfolder, args.queries, args.runs)
                 entry["tantivy"] = {"build": tb, "queries": tq}
+            if k == 1 and args.sphinx:
+                sys.path.insert(0, str(ROOT / "scripts"))
+                from bench_sphinx import bench_sphinx
+
+                entry["sphinx"] = bench_sphinx(index, queries, shards=2, runs=args.runs, workdir=work)
+            if k == 1 and args.views:
+                sys.path.insert(0, str(ROOT / "scripts"))
+                import bench_views
+
+                entry["views"] = bench_views.bench(index, runs=args.runs, norm_texts=False)
             report["scales"][k] = entry
         print_report(report, queries)
         if args.json:
@@ -572,6 +584,24 @@ def print_report(report: dict, queries: list[dict]) -> None:
             print(f"  {kind:28} {statistics.median(firsts[kind]) / statistics.median(brute[kind]):.3f} / "
                   f"{pct(firsts[kind], 95) / pct(brute[kind], 95):.3f}")
         print(f"answers that differ from the scan (total, province counts): {len(one['brute_differ'])} {one['brute_differ'][:5]}")
+        if "sphinx" in one:
+            sx = one["sphinx"]
+            print(f"\n### SphinxQL, two shards on this machine (exported from the 1× index)\n")
+            print(f"export {sx['export_s']} s + indexer {sum(sx['indexer_s']):.1f} s, index {sx['index_mb']} MB, "
+                  f"searchd RSS {sx['searchd_rss_mb_after']} MB; answers differing from the embedded engine: "
+                  f"{len(sx['different_answers'])} of {sx['queries']}\n")
+            print("| kind | embedded median / p95 ms | SphinxQL median / p95 ms |")
+            print("|---|---|---|")
+            for kind, row in sx["latency"].items():
+                e, x = row["embedded"], row["sphinxql"]
+                print(f"| {kind} | {e['median_ms']} / {e['p95_ms']} | {x['median_ms']} / {x['p95_ms']} |")
+        if "views" in one:
+            print("\n### Research views (ms: library first / again · HTTP first / again)\n")
+            print("| view | term | library first | library again | HTTP first | HTTP again |")
+            print("|---|---|---|---|---|---|")
+            for row in one["views"]:
+                print(f"| {row['view']} | {row['term']} | {row['lib_first_ms']} | {row['lib_repeated_ms']} | "
+                      f"{row['http_first_ms']} | {row['http_repeated_ms']} |")
         if "baseline" in report:
             old = {(a["q"], a["province"]): a for a in report["baseline"]["queries"]["answers"]}
             same = sum(1 for a in one["queries"]["answers"] if old.get((a["q"], a["province"]), {}).get("total") == a["total"])
