@@ -211,19 +211,19 @@ def _free_base(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
-def test_sphinx_config_writes_n_shards_without_building(sample_index, tmp_path):
+def test_sphinx_config_writes_n_shards_without_building(sample_index, tmp_path, oracle):
     from search.cli import main
 
     out = tmp_path / "three"
     assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "3", "--no-build"]) == 0
     dep = read_deployment(out / DEPLOY_FILE)
-    assert dep.shards == 3 and dep.current.paragraphs == 1523
+    assert dep.shards == 3 and dep.current.paragraphs == len(oracle.units)
     for node in dep.nodes:
         conf = (out / f"node-{node.shard}" / "sphinx.conf").read_text(encoding="utf-8")
         assert conf.count("\n    agent = ") == 2
         assert (out / "g1" / f"shard-{node.shard}.tsv").is_file()
     lines = sum(len((out / "g1" / f"shard-{s}.tsv").read_text(encoding="utf-8").splitlines()) for s in range(3))
-    assert lines == 1523
+    assert lines == len(oracle.units)
     # another shard count on the same folder is refused, not half-applied
     assert main(["sphinx-config", "--index", str(sample_index), "--out", str(out), "--shards", "2", "--no-build"]) == 2
 
