@@ -58,6 +58,50 @@ def web_app(sample_index: Path):
     return create_app({"INDEX_DIR": str(sample_index), "TESTING": True})
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags chromium keeps trying to reach Google's hosts, refused here.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def serve_app(app):  # noqa: ANN001, ANN201 - a Flask app → a context manager yielding its base URL
+    """Serve an app with werkzeug on 127.0.0.1 and a free port in a thread, for a `with` block."""
+    import contextlib
+    import threading
+
+    from werkzeug.serving import make_server
+
+    @contextlib.contextmanager
+    def running():
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+
+    return running()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (skips when either is missing)."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+    executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    if not executable:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture()
 def client(web_app):
     """A Flask test client of the app over the sample index."""

@@ -5,50 +5,25 @@ Screenshots go under the test's tmp_path and their paths are printed (pytest -s 
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+from .conftest import serve_app
+
 PHRASE = "新质生产力"
 LOOSE = "养老服务"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
-if not CHROMIUM.exists() and not shutil.which("chromium"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def base_url(web_app) -> Iterator[str]:
-    """The app served by werkzeug on 127.0.0.1 and a free port, in a thread, for the module."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, web_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium from the system, headless."""
-    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+    """The app served on a local port for the module."""
+    with serve_app(web_app) as url:
+        yield url
 
 
 def shot(page, tmp_path: Path, name: str, full_page: bool = False) -> Path:

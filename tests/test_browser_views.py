@@ -8,21 +8,17 @@ the test's tmp_path, or VIEWS_SHOTS when set (pytest -s prints where).
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+from .conftest import serve_app
+
 RESULT_PAGE = "/search?q=新质生产力&province=江苏"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
-if not CHROMIUM.exists() and not shutil.which("chromium"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -38,25 +34,9 @@ def views_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(views_app) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, views_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+    """The app served on a local port for the module."""
+    with serve_app(views_app) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -149,6 +149,24 @@ class Backend(ABC):
         """Release files, sockets and processes."""
 
 
+def paragraph_id(doc_id: str, digest: int, dup: int) -> str:
+    """A paragraph's stable id from its parts: "<doc id>-<8 hex digits>" and "-<n>" for the n-th repeat."""
+    return f"{doc_id}-{digest:08x}" + (f"-{dup}" if dup > 1 else "")
+
+
+def parse_paragraph_id(paragraph_id: str) -> tuple[str, int, int] | None:
+    """(doc id, 32-bit digest, repeat number) of a paragraph id, or None when it is not one."""
+    doc_id, _, rest = paragraph_id.partition("-")
+    digest, _, dup = rest.partition("-")
+    if not doc_id or len(digest) != 8 or (dup and not (dup.isascii() and dup.isdigit())):
+        return None
+    try:
+        value = int(digest, 16)
+    except ValueError:
+        return None
+    return doc_id, value, int(dup) if dup else 1
+
+
 def _source_key(source: str) -> tuple:
     """Sort "file#2" before "file#10", and "dir/x" as a path."""
     path, _, part = source.partition("#")

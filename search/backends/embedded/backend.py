@@ -16,10 +16,12 @@ import numpy as np
 
 from ...models import Document
 from ...query import And, Not, Or
-from ..base import Backend, IndexUnavailable, MatchNode, Phrase, Unit, document_order
+from ..base import (
+    Backend, IndexUnavailable, MatchNode, Phrase, Unit, document_order, paragraph_id, parse_paragraph_id,
+)
 from . import doctable, generation as gen_mod, store
 from .signing import UntrustedIndex
-from .writer import ROWS_FILE, SCHEMA_VERSION, SEGMENTS_DIR, paragraph_id
+from .writer import ROWS_FILE, SCHEMA_VERSION, SEGMENTS_DIR
 
 _PHRASE_CACHE = 512  # phrases whose rows are kept per generation (sorted int64 arrays)
 
@@ -234,18 +236,14 @@ class EmbeddedBackend(Backend):
     def find(self, pid: str) -> Unit | None:
         """A paragraph by id ("<doc id>-<hash>[-n]")."""
         gen = self._current()
-        doc_id, _, rest = pid.partition("-")
-        code = gen.code_of.get(doc_id)
-        digest, _, dup = rest.partition("-")
-        if code is None or len(digest) != 8 or (dup and not dup.isdigit()):
+        parts = parse_paragraph_id(pid)
+        code = gen.code_of.get(parts[0]) if parts else None
+        if code is None:
             return None
-        try:
-            value = int(digest, 16)
-        except ValueError:
-            return None
+        _doc_id, value, dup = parts
         s_i, first, count = (int(x) for x in gen.doc_rows[code])
         units = gen.segments[s_i].units[first:first + count]
-        hits = np.flatnonzero((units["pid"] == value) & (units["dup"] == (int(dup) if dup else 1)))
+        hits = np.flatnonzero((units["pid"] == value) & (units["dup"] == dup))
         return gen.unit(int(gen.bases[s_i]) + first + int(hits[0])) if hits.size else None
 
     def count_phrases(self, phrases: Sequence[str]) -> list[int]:

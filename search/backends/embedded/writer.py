@@ -31,7 +31,7 @@ import numpy as np
 
 from ...models import Document, Duplicate, IndexSummary, SkippedFile
 from ...normalize import normalize
-from ..base import doc_ranks, document_order, kind_ranks, order_keys
+from ..base import doc_ranks, document_order, kind_ranks, order_keys, paragraph_id, parse_paragraph_id
 from . import doctable, generation as gen_mod, store
 from .pool import Pool
 
@@ -161,13 +161,12 @@ class _ChunkJob:
         return out
 
 
-def _id_parts(doc_id: str, paragraph_id: str) -> tuple[int, int]:
-    """The 32-bit hash and repeat number of a paragraph id "docid-hash8[-n]"."""
-    rest = paragraph_id[len(doc_id) + 1:] if paragraph_id.startswith(doc_id + "-") else ""
-    digest, _, dup = rest.partition("-")
-    if len(digest) != 8 or (dup and not dup.isdigit()):
-        raise ValueError(f"unexpected paragraph id {paragraph_id!r}")
-    return int(digest, 16), int(dup) if dup else 1
+def _id_parts(doc_id: str, pid: str) -> tuple[int, int]:
+    """The 32-bit hash and repeat number of a paragraph id "docid-hash8[-n]" (stored instead of the string)."""
+    parts = parse_paragraph_id(pid)
+    if parts is None or parts[0] != doc_id:
+        raise ValueError(f"unexpected paragraph id {pid!r}")
+    return parts[1], parts[2]
 
 
 def read_units(generation: Path, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, str, str, str]]]:
@@ -192,11 +191,6 @@ def read_units(generation: Path, doc_ids: Sequence[str]) -> dict[str, list[tuple
                 ))
             out[record["doc_id"]] = units
     return out
-
-
-def paragraph_id(doc_id: str, pid: int, dup: int) -> str:
-    """Rebuild a paragraph id from its parts."""
-    return f"{doc_id}-{pid:08x}" + (f"-{dup}" if dup > 1 else "")
 
 
 # -- the parent side ---------------------------------------------------------------------------------

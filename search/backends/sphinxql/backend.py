@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ...models import KINDS, Document
-from ..base import Backend, BackendError, IndexUnavailable, MatchNode, Unit
-from ..embedded.writer import paragraph_id
+from ..base import Backend, BackendError, IndexUnavailable, MatchNode, Unit, paragraph_id, parse_paragraph_id
 from .charmap import CharMap
 from .client import Pool
 from .config import Deployment, Generation, generation_folder, read_deployment
@@ -277,17 +276,13 @@ class SphinxBackend(Backend):
     def find(self, paragraph_id: str) -> Unit | None:
         """A paragraph by its stable id ("<doc id>-<hash>[-n]")."""
         gen = self._refresh()
-        doc_id, _, rest = paragraph_id.partition("-")
-        code = gen.code_of.get(doc_id)
-        digest, _, dup = rest.partition("-")
-        if code is None or len(digest) != 8 or (dup and not dup.isdigit()):
+        parts = parse_paragraph_id(paragraph_id)
+        code = gen.code_of.get(parts[0]) if parts else None
+        if code is None:
             return None
-        try:
-            value = int(digest, 16)
-        except ValueError:
-            return None
+        _doc_id, value, dup = parts
         result = self._run([
-            f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {code} AND phash = {value} AND dup = {int(dup) if dup else 1} "
+            f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {code} AND phash = {value} AND dup = {dup} "
             "LIMIT 1"
         ])[0]
         return self._unit(gen, result[0]) if result else None
