@@ -25,13 +25,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import settings
 from .analysis import segment
 from .fields import field_for
 from .normalize import normalize
 
-MAX_QUERY_CHARS = 500
-MAX_TERMS = 32
-MAX_DEPTH = 12
+MAX_QUERY_CHARS = int(settings.get("query_chars"))
+MAX_TERMS = int(settings.get("max_terms"))
+MAX_DEPTH = int(settings.get("max_depth"))
 
 # Delimiters the lexer must see in one form before the pieces are normalized one by one (normalizing
 # the whole string first would drop the spaces that separate pieces).

@@ -33,7 +33,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggest_chars", 20, "检索词超过这个长度时不再计算纠错与可找到的最长片段"),
     Setting("export_workers", 4, "同时进行的导出数（全服务器）"),
     Setting("exports_per_client", 2, "同一客户端同时进行的导出数"),
-    Setting("export_send_timeout", 30, "导出时客户端不读取数据的最长等待（秒），超过则断开"),
     Setting("connection_limit", 1000, "服务器同时保持的连接数上限（waitress connection_limit）"),
     Setting("channel_timeout", 30, "空闲或发送过慢的连接保持的秒数（waitress channel_timeout）"),
     Setting("threads", 8, "处理请求的线程数"),

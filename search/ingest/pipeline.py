@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 from typing import Sequence
 
+from .. import settings
 from ..models import Document, SkippedFile
 from ..normalize import normalize
 from . import fragments, markup, metadata, structure
@@ -20,7 +21,7 @@ from .repair import repair
 
 # A report is a few hundred kilobytes; a dataset of thousands of them tens of megabytes. Past this a
 # file is more likely a mistake (a log, a dump) than a corpus, and would hold up the whole run.
-MAX_FILE_BYTES = 64 << 20
+MAX_FILE_BYTES = int(settings.get("max_file_mb")) << 20
 
 
 def _hidden(parts: Sequence[str]) -> bool:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import settings
 from ...models import Document, Duplicate, IndexSummary, SkippedFile
 from ...normalize import normalize
 from ..base import doc_ranks, document_order, kind_ranks, order_keys, paragraph_id, parse_paragraph_id
@@ -40,8 +41,8 @@ ROWS_FILE = "rows.npy"
 SEGMENTS_DIR = "segments"
 RUN_CHARS = 4_000_000  # characters per run: a worker's peak stays near 300 MB
 CHUNK_BYTES = 2 << 20  # file bytes per task sent to a worker
-FILE_TIMEOUT = 120.0  # seconds one file may take to read before it is skipped
-WORKER_MEMORY = 3 << 30  # address space a worker may add while reading one chunk
+FILE_TIMEOUT = float(settings.get("file_timeout"))  # seconds one file may take to read before it is skipped
+WORKER_MEMORY = int(settings.get("worker_memory_mb")) << 20  # address space a worker may add while reading a chunk
 MAX_SEGMENTS = 6  # more segments than this (or DEAD_SHARE dead rows) and the live rows are compacted
 DEAD_SHARE = 0.3
 # Called as hook(generation, base generation or None, added doc ids, removed doc ids) after the
