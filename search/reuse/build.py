@@ -1,0 +1,373 @@
+"""The index-time step: update a generation's reuse folder for the reports a run added and removed.
+
+Registered in the embedded writer's GENERATION_HOOKS. Only the added reports are read and
+fingerprinted; their fingerprints are looked up in the kept ones (earlier parts are hard-linked,
+never recomputed), so adding one report costs its own paragraphs times the few reports sharing its
+phrases. Memory stays bounded: reports are taken in batches of about BATCH_CHARS characters, and
+each batch meets the stored fingerprints through memory-mapped sorted arrays.
+
+Formulas. A fingerprint held by more than T = max(share × reports, min) reports is a formula phrase
+("各位代表", "现在，我代表市人民政府向大会报告工作", the slogans every report of a year repeats): it
+never starts a passage, and a paragraph whose fingerprints are mostly formula phrases is a formula
+paragraph (never "另见", never in a share). T is computed with the counts of the run that compares
+two reports; as reports are added, a phrase near T may cross it while older pairs keep the verdict
+of their run (`report-search index --rebuild` recomputes everything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .. import settings
+from . import passages as pas
+from . import shingles
+from . import storage as st
+
+FOLDER = "reuse"
+BATCH_CHARS = 2_000_000  # characters fingerprinted at once: ~60 bytes each in numpy arrays
+READ_DOCS = 64  # reports read from the index at once
+FORMULA_PARAGRAPH = 0.5  # share of a paragraph's fingerprints that are formula phrases making it a formula
+NEAR = 0.8  # Jaccard of 5-gram shingles from which two paragraphs are "the same or near-identical"
+NEAR_CANDIDATE = 0.6  # both sides at least this much inside shared passages: worth computing the Jaccard
+MAX_PARTS = 12  # more parts than this, or DEAD_SHARE of reports dead, and the parts are compacted
+DEAD_SHARE = 0.3
+
+
+def threshold(reports: int) -> float:
+    """T: a phrase in more than this many reports is a formula."""
+    return max(float(settings.get("reuse_formula_share")) * reports, float(settings.get("reuse_formula_min")))
+
+
+def hook(generation: Path, base: Path | None, added: list[str], removed: list[str]) -> None:
+    """GENERATION_HOOKS entry: write generation/reuse from base/reuse and the change."""
+    update(generation, base, added, removed)
+
+
+def update(generation: Path, base: Path | None, added: Sequence[str], removed: Sequence[str]) -> dict:
+    """Update the reuse data for a change; returns what was done (also kept in state.json "last")."""
+    started = time.perf_counter()
+    out = generation / FOLDER
+    tmp = generation / (FOLDER + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    prev_dir = base / FOLDER if base is not None else None
+    state = st.read_state(prev_dir) if prev_dir is not None else None
+    if state is None:
+        # no usable previous data (a first build, or an index from before this data existed): all reports
+        added, removed = _live_ids(generation, base, removed), []
+        state = st.State()
+    else:
+        for name in state.parts:
+            st.link_part(prev_dir / name, tmp / name)
+    for doc_id in list(removed) + [d for d in added if d in state.docs]:
+        info = state.docs.pop(doc_id, None)
+        if info is not None:
+            state.dead.append(int(info["num"]))
+
+    reader = NormReader(generation)
+    part_name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{state.next_doc}"
+    part = tmp / part_name
+    part.mkdir()
+    scratch = tmp / "scratch"
+    scratch.mkdir()
+    stats = {"added_docs": len(added), "removed_docs": len(removed), "paragraphs": 0, "fingerprints": 0,
+             "seeds": 0, "passages": 0, "near": 0}
+
+    # 1. fingerprint the added reports, batch by batch; their counts per hash merged into one table
+    paras: list[np.ndarray] = []
+    batches: list[Path] = []
+    for texts, rows in _batches(reader, list(added), state):
+        b = shingles.batch(texts, rows["num"])
+        rows["letters"] = np.diff(b.bounds)
+        rows["text_hash"] = shingles.text_hashes(b)
+        fp = shingles.fingerprints(b)
+        fp = fp[np.argsort(fp["hash"], kind="stable")]
+        batches.append(scratch / f"fp-{len(batches)}.npy")
+        np.save(batches[-1], fp)
+        paras.append(rows)
+        stats["paragraphs"] += int(rows.size)
+        stats["fingerprints"] += int(fp.size)
+    new_paras = np.concatenate(paras) if paras else np.zeros(0, dtype=st.PARA_DTYPE)
+    stats["t_fingerprints"] = round(time.perf_counter() - started, 3)
+    _merge_sorted(batches, part / st.FP_FILE)
+
+    # 2. every paragraph's report and formula flag, by number (earlier parts, then this one)
+    old = [st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False) for name in state.parts]
+    size = state.next_para
+    para_doc = np.zeros(size, dtype=np.int64)
+    para_formula = np.zeros(size, dtype=bool)
+    for rows in old:
+        para_doc[rows["num"]] = rows["doc"]
+        para_formula[rows["num"]] = rows["formula"] > 0
+    para_doc[new_paras["num"]] = new_paras["doc"]
+    dead = np.zeros(state.next_doc, dtype=bool)
+    dead[state.dead] = True
+    limit = threshold(len(state.docs))
+
+    parts = [tmp / name for name in state.parts] + [part]
+    targets = [np.load(p / st.FP_FILE, mmap_mode="r") for p in parts]
+    found: list[np.ndarray] = []
+    for path in batches:
+        fp = np.load(path)
+        df = _df(fp["hash"], targets)
+        formula_fp = df > limit
+        _mark_formula_paragraphs(fp["para"], formula_fp, para_formula)
+        query = fp[(df >= 2) & ~formula_fp & ~para_formula[fp["para"]]]
+        seeds = []
+        for target in targets:
+            q, t = pas.cross_seeds(query, target)
+            if q.size == 0:
+                continue
+            x, y = query[q], np.asarray(target[t])
+            ydoc = para_doc[y["para"]]
+            keep = (ydoc < para_doc[x["para"]]) & ~dead[ydoc] & ~para_formula[y["para"]]
+            x, y = x[keep], y[keep]
+            s = np.empty(x.size, dtype=pas.SEED_DTYPE)
+            s["xp"], s["xs"], s["xe"] = x["para"], x["start"], x["start"] + x["span"]
+            s["yp"], s["ys"], s["ye"] = y["para"], y["start"], y["start"] + y["span"]
+            seeds.append(s)
+        if seeds:
+            all_seeds = np.concatenate(seeds)
+            stats["seeds"] += int(all_seeds.size)
+            found.append(pas.chain(all_seeds))
+        path.unlink()
+    shutil.rmtree(scratch, ignore_errors=True)
+    stats["t_passages"] = round(time.perf_counter() - started, 3)
+    new_paras["formula"] = para_formula[new_paras["num"]]
+    found_all = np.concatenate(found) if found else np.zeros(0, dtype=pas.PASSAGE_DTYPE)
+    stats["passages"] = int(found_all.size)
+
+    # 3. near-identical paragraphs among the paragraph pairs with passages
+    lengths = np.zeros(size, dtype=np.int64)
+    hashes = np.zeros(size, dtype=np.uint64)
+    index = np.zeros(size, dtype=np.int64)
+    for rows in old + [new_paras]:
+        lengths[rows["num"]] = rows["length"]
+        hashes[rows["num"]] = rows["text_hash"]
+        index[rows["num"]] = rows["index"]
+    near = _near(found_all, lengths, hashes, index, para_doc, state, reader)
+    stats["near"] = int(near.size)
+    stats["t_near"] = round(time.perf_counter() - started, 3)
+
+    np.save(part / st.PARAS_FILE, new_paras)
+    np.save(part / st.PASSAGES_FILE, found_all)
+    np.save(part / st.NEAR_FILE, near)
+    state.parts.append(part_name)
+    if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
+        _compact(tmp, state)
+    state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
+                      "threshold": limit, "k": shingles.K, "w": shingles.W, "near": NEAR, "min_chars": pas.MIN_CHARS}
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    state.last = stats
+    st.write_state(tmp, state)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return stats
+
+
+class NormReader:
+    """Normalized texts of a generation's reports, without the display texts `read_units` unpacks.
+
+    Same order and same paragraphs as `writer.read_units` (newest segment first for a re-read report).
+    """
+
+    def __init__(self, generation: Path):
+        from ..backends.embedded import store
+        from ..backends.embedded.writer import SEGMENTS_DIR
+
+        self.segments = [store.Segment(f) for f in sorted((generation / SEGMENTS_DIR).iterdir(), reverse=True)]
+        self.where: dict[str, tuple[int, int, int]] = {}
+        for s_i, segment in enumerate(self.segments):
+            for record in segment.docs:
+                self.where.setdefault(record["doc_id"], (s_i, record["first"], record["rows"]))
+
+    def units(self, doc_id: str) -> list[tuple[str, str, str]]:
+        """(paragraph id, kind, normalized text) of a report in reading order ([] when unknown)."""
+        from ..backends.embedded import store
+        from ..backends.embedded.writer import paragraph_id
+
+        found = self.where.get(doc_id)
+        if found is None:
+            return []
+        s_i, first, rows = found
+        segment = self.segments[s_i]
+        units = segment.units[first:first + rows]
+        offs = np.asarray(segment.norm_off[first:first + rows + 1])
+        blob = bytes(segment.norm[int(offs[0]):int(offs[-1])])
+        base = int(offs[0])
+        out = []
+        for k, u in enumerate(units.tolist()):
+            text = blob[int(offs[k]) - base:int(offs[k + 1]) - base].decode("utf-8")
+            # units.npy columns: doc, ordinal, length, kind, level, parent, pid, dup
+            out.append((paragraph_id(doc_id, int(u[6]), int(u[7])), store.KINDS[int(u[3])], text))
+        return out
+
+
+def _live_ids(generation: Path, base: Path | None, removed: Sequence[str]) -> list[str]:
+    """Every report live in the generation being built (its document table is not written yet)."""
+    dead: dict[str, set[int]] = {}
+    if base is not None:
+        try:
+            meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
+            dead = {s["name"]: set(s.get("dead", [])) for s in meta.get("segments", [])}
+        except (OSError, ValueError):
+            dead = {}
+    gone = set(removed)
+    ids: dict[str, None] = {}
+    for folder in sorted((generation / "segments").iterdir()):
+        with open(folder / "docs.jsonl", encoding="utf-8") as fh:
+            for k, line in enumerate(fh):
+                doc_id = json.loads(line)["doc_id"]
+                if k not in dead.get(folder.name, set()) and doc_id not in gone:
+                    ids[doc_id] = None
+    return list(ids)
+
+
+def _batches(reader: NormReader, added: list[str], state: st.State) -> Iterator[tuple[list[str], np.ndarray]]:
+    """(normalized texts, paragraph rows) of the added reports, about BATCH_CHARS characters at a time."""
+    texts: list[str] = []
+    rows: list[tuple] = []
+    chars = 0
+    kinds = {k: st.KINDS.index(k) for k in st.COUNTED_KINDS}
+    for doc_id in added:
+        num = state.next_doc
+        state.next_doc += 1
+        total = 0
+        prefix = len(doc_id) + 1
+        for index, (pid, kind, norm) in enumerate(reader.units(doc_id)):
+            if kind not in kinds:
+                continue
+            digest, _, dup = pid[prefix:].partition("-")
+            rows.append((state.next_para, num, int(digest, 16), int(dup or 1), kinds[kind], 0, index, len(norm), 0, 0))
+            texts.append(norm)
+            state.next_para += 1
+            total += len(norm)
+        chars += total
+        state.docs[doc_id] = {"num": num, "chars": total}
+        if chars >= BATCH_CHARS:
+            yield texts, np.array(rows, dtype=st.PARA_DTYPE)
+            texts, rows, chars = [], [], 0
+    if rows:
+        yield texts, np.array(rows, dtype=st.PARA_DTYPE)
+
+
+MERGE_ROWS = 4_000_000  # fingerprints merged at once (one hash range of every batch)
+
+
+def _merge_sorted(files: list[Path], out: Path, keep=None) -> int:
+    """Merge fingerprint files sorted by hash into one, a hash range at a time (memory-bounded)."""
+    arrays = [np.load(f, mmap_mode="r") for f in files]
+    total = sum(a.size for a in arrays)
+    if keep is not None:
+        total = sum(int(keep(np.asarray(a)).sum()) for a in arrays)
+    result = np.lib.format.open_memmap(out, mode="w+", dtype=shingles.POSTING_DTYPE, shape=(total,))
+    if total == 0:
+        del result
+        return 0
+    ranges = max(1, -(-total // MERGE_ROWS))
+    bounds = [int(x) for x in np.linspace(0, 1 << 32, ranges + 1)]
+    cursor = 0
+    for lo, hi in zip(bounds, bounds[1:]):
+        pieces = []
+        for a in arrays:
+            i = int(np.searchsorted(a["hash"], lo)) if lo < (1 << 32) else a.size
+            j = int(np.searchsorted(a["hash"], hi)) if hi < (1 << 32) else a.size
+            piece = np.asarray(a[i:j])
+            if keep is not None:
+                piece = piece[keep(piece)]
+            pieces.append(piece)
+        chunk = np.concatenate(pieces) if pieces else np.zeros(0, dtype=shingles.POSTING_DTYPE)
+        chunk = chunk[np.argsort(chunk["hash"], kind="stable")]
+        result[cursor:cursor + chunk.size] = chunk
+        cursor += chunk.size
+    result.flush()
+    del result
+    return total
+
+
+def _df(hashes: np.ndarray, targets: list[np.ndarray]) -> np.ndarray:
+    """How many paragraphs hold each hash (a report's repeats count: a repeated phrase is formula-like)."""
+    total = np.zeros(hashes.size, dtype=np.int64)
+    for target in targets:
+        keys = target["hash"]
+        total += np.searchsorted(keys, hashes, side="right") - np.searchsorted(keys, hashes, side="left")
+    return total
+
+
+def _mark_formula_paragraphs(para: np.ndarray, formula_fp: np.ndarray, para_formula: np.ndarray) -> None:
+    """A paragraph most of whose fingerprints are formula phrases is a formula paragraph."""
+    if para.size == 0:
+        return
+    nums, inv = np.unique(para, return_inverse=True)
+    share = np.bincount(inv, weights=formula_fp) / np.bincount(inv)
+    para_formula[nums[share >= FORMULA_PARAGRAPH]] = True
+
+
+def _near(found: np.ndarray, lengths: np.ndarray, hashes: np.ndarray, index: np.ndarray, para_doc: np.ndarray,
+          state: st.State, reader: NormReader) -> np.ndarray:
+    """Near-identical pairs (Jaccard of 5-gram shingles ≥ NEAR) among the paragraph pairs with passages."""
+    if found.size == 0:
+        return np.zeros(0, dtype=st.NEAR_DTYPE)
+    p = found[np.lexsort((found["a0"], found["pb"], found["pa"]))]
+    pair = (p["pa"].astype(np.int64) << 32) | p["pb"].astype(np.int64)
+    cov_a = pas.covered(p["a0"], p["a1"], pair)
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    pa, pb = p["pa"][starts].astype(np.int64), p["pb"][starts].astype(np.int64)
+    q = p[np.lexsort((p["b0"], pair))]
+    cov_b = pas.covered(q["b0"], q["b1"], (q["pa"].astype(np.int64) << 32) | q["pb"].astype(np.int64))
+    la, lb = np.maximum(lengths[pa], 1), np.maximum(lengths[pb], 1)
+    cand = (cov_a / la >= NEAR_CANDIDATE) & (cov_b / lb >= NEAR_CANDIDATE) & (np.minimum(la, lb) >= NEAR * np.maximum(la, lb))
+    pa, pb = pa[cand], pb[cand]
+    same = hashes[pa] == hashes[pb]
+    out = [(int(a), int(b), 1.0) for a, b in zip(pa[same].tolist(), pb[same].tolist())]
+    todo = list(zip(pa[~same].tolist(), pb[~same].tolist()))
+    if todo:
+        id_of = {int(info["num"]): doc_id for doc_id, info in state.docs.items()}
+        wanted: dict[str, set[int]] = {}
+        for num in {n for pair_ in todo for n in pair_}:
+            doc_id = id_of.get(int(para_doc[num]))
+            if doc_id is not None:
+                wanted.setdefault(doc_id, set()).add(num)
+        texts: dict[int, str] = {}
+        for doc_id, nums in wanted.items():  # report by report: memory holds one report and the texts asked for
+            units = reader.units(doc_id)
+            for num in nums:
+                if index[num] < len(units):
+                    texts[num] = units[index[num]][2]
+        for a, b in todo:
+            j = shingles.jaccard(texts.get(a, ""), texts.get(b, ""))
+            if j >= NEAR:
+                out.append((a, b, j))
+    return np.array(out, dtype=st.NEAR_DTYPE)
+
+
+def _compact(folder: Path, state: st.State) -> None:
+    """Rewrite all parts as one without the dead reports' rows (nothing is recomputed, numbers are kept)."""
+    dead = np.zeros(state.next_doc, dtype=bool)
+    dead[state.dead] = True
+    name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{state.next_doc}-c"
+    part = folder / name
+    part.mkdir()
+    paras = np.concatenate([np.load(folder / p / st.PARAS_FILE) for p in state.parts])
+    para_doc = np.zeros(state.next_para, dtype=np.int64)
+    para_doc[paras["num"]] = paras["doc"]
+    live = paras[~dead[paras["doc"]]]
+    np.save(part / st.PARAS_FILE, live)
+    keep = (lambda a: ~dead[para_doc[a["para"]]])
+    _merge_sorted([folder / p / st.FP_FILE for p in state.parts], part / st.FP_FILE, keep)
+    for file, dtype, cols in ((st.PASSAGES_FILE, pas.PASSAGE_DTYPE, ("pa", "pb")), (st.NEAR_FILE, st.NEAR_DTYPE, ("a", "b"))):
+        rows = np.concatenate([st.load(folder / p / file, dtype, mmap=False) for p in state.parts])
+        keep_rows = ~dead[para_doc[rows[cols[0]]]] & ~dead[para_doc[rows[cols[1]]]]
+        np.save(part / file, rows[keep_rows])
+    for p in state.parts:
+        shutil.rmtree(folder / p)
+    state.parts = [name]
+    state.dead = []

@@ -1,0 +1,113 @@
+"""Shared passages from shared fingerprints: seeds, chained along the diagonal, become passages.
+
+A *seed* says: the k-gram at offset s of paragraph x is also at offset t of paragraph y. Copied text
+gives seeds with the same diagonal s - t, one every few characters; a changed character removes
+the k-grams over it (a gap), an inserted or dropped one shifts the diagonal by one. So seeds of one
+paragraph pair, in diagonal then offset order, belong to one passage while the diagonal moves by at
+most DIAG_SLACK and the gap stays under GAP; a reordered sentence is simply another passage. A
+passage shorter than MIN_CHARS is a common phrase, not a copy. Everything is numpy over all seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+GAP = 32  # characters between consecutive seeds of one passage: one edit removes K seeds, the next comes within W
+DIAG_SLACK = 4  # characters inserted or dropped between two seeds of one passage
+MIN_CHARS = 15  # a passage must span this many normalized characters on both sides (a short sentence)
+
+SEED_DTYPE = np.dtype([
+    ("xp", "<u4"), ("xs", "<u4"), ("xe", "<u4"), ("yp", "<u4"), ("ys", "<u4"), ("ye", "<u4"),
+])
+PASSAGE_DTYPE = np.dtype([
+    ("pa", "<u4"), ("a0", "<u4"), ("a1", "<u4"), ("pb", "<u4"), ("b0", "<u4"), ("b1", "<u4"), ("seeds", "<u4"),
+])
+
+
+def group_pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j), i < j, of positions with equal sorted `groups` values (all pairs inside each group)."""
+    n = groups.size
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    local = np.arange(n) - np.repeat(starts, counts)
+    after = np.repeat(counts, counts) - 1 - local  # partners after each position in its group
+    i = np.repeat(np.arange(n), after)
+    step = np.arange(i.size) - np.repeat(np.cumsum(after) - after, after) + 1
+    return i, i + step
+
+
+def cross_seeds(queries: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (q, t) of every query posting and target posting with the same hash (targets sorted by hash)."""
+    if queries.size == 0 or targets.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lo = np.searchsorted(targets["hash"], queries["hash"], side="left")
+    hi = np.searchsorted(targets["hash"], queries["hash"], side="right")
+    counts = hi - lo
+    q = np.repeat(np.arange(queries.size), counts)
+    t = np.repeat(lo, counts) + (np.arange(q.size) - np.repeat(np.cumsum(counts) - counts, counts))
+    return q, t
+
+
+def chain(seeds: np.ndarray) -> np.ndarray:
+    """Passages (PASSAGE_DTYPE, pa = xp) from seeds; passages under MIN_CHARS on either side dropped."""
+    if seeds.size == 0:
+        return np.zeros(0, dtype=PASSAGE_DTYPE)
+    xp = seeds["xp"].astype(np.int64)
+    yp = seeds["yp"].astype(np.int64)
+    xs = seeds["xs"].astype(np.int64)
+    diag = xs - seeds["ys"].astype(np.int64)
+    pair = (xp << 32) | yp
+    order = np.lexsort((((diag + (1 << 31)) << 32) | xs, pair))
+    s = seeds[order]
+    pair, diag, xs = pair[order], diag[order], xs[order]
+    brk = np.ones(s.size, dtype=bool)
+    brk[1:] = (pair[1:] != pair[:-1]) | (np.abs(diag[1:] - diag[:-1]) > DIAG_SLACK) | (xs[1:] - xs[:-1] > GAP)
+    starts = np.flatnonzero(brk)
+    out = np.empty(starts.size, dtype=PASSAGE_DTYPE)
+    out["pa"] = s["xp"][starts]
+    out["pb"] = s["yp"][starts]
+    out["a0"] = np.minimum.reduceat(s["xs"], starts)
+    out["a1"] = np.maximum.reduceat(s["xe"], starts)
+    out["b0"] = np.minimum.reduceat(s["ys"], starts)
+    out["b1"] = np.maximum.reduceat(s["ye"], starts)
+    out["seeds"] = np.diff(np.r_[starts, s.size])
+    long = ((out["a1"] - out["a0"]) >= MIN_CHARS) & ((out["b1"] - out["b0"]) >= MIN_CHARS)
+    return merge_overlaps(out[long])
+
+
+def merge_overlaps(passages: np.ndarray) -> np.ndarray:
+    """Passages of one paragraph pair that overlap in x become one (a diagonal that moved too far)."""
+    if passages.size < 2:
+        return passages
+    p = passages[np.lexsort((passages["a0"], passages["pb"], passages["pa"]))]
+    pair = (p["pa"].astype(np.int64) << 32) | p["pb"].astype(np.int64)
+    first = np.r_[True, pair[1:] != pair[:-1]]
+    a1 = p["a1"].astype(np.int64)
+    offset = np.cumsum(first) * (int(a1.max()) + 1)
+    reach = np.maximum.accumulate(a1 + offset) - offset
+    starts = np.flatnonzero(first | np.r_[True, p["a0"][1:].astype(np.int64) > reach[:-1]])
+    out = p[starts].copy()
+    out["a1"] = np.maximum.reduceat(p["a1"], starts)
+    out["b0"] = np.minimum.reduceat(p["b0"], starts)
+    out["b1"] = np.maximum.reduceat(p["b1"], starts)
+    out["seeds"] = np.add.reduceat(p["seeds"], starts)
+    return out
+
+
+def covered(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per group (sorted by group then start): characters inside the union of its [start, end) spans."""
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    s = starts.astype(np.int64)
+    e = ends.astype(np.int64)
+    first = np.r_[True, groups[1:] != groups[:-1]]
+    # running end within a group: spans are shifted apart per group so the running maximum never crosses
+    offset = np.cumsum(first) * (int(e.max()) + 1)
+    reach = np.maximum.accumulate(e + offset) - offset
+    prev = np.r_[0, reach[:-1]]
+    prev[first] = 0
+    gain = np.clip(e - np.maximum(s, prev), 0, None)
+    gid = np.cumsum(first) - 1
+    return np.bincount(gid, weights=gain).astype(np.int64)
