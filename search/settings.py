@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_file_mb", 64, "单个文件大小上限（MB）"),
     Setting("kwic_page", 100, "语境索引每页行数"),
     Setting("compare_terms", 20, "词语对比最多的词数"),
+    Setting("reuse_formula_share", 0.02, "文本复用：出现在超过这一比例报告中的段落或短语视为套话（各位代表、开场结束语、通用提法），不计为复用"),
+    Setting("reuse_formula_min", 5, "文本复用：套话至少要出现在这么多份报告中（报告很少的索引里比例失去意义）"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
