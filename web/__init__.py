@@ -45,11 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Opened once and shared: the searcher is thread-safe and follows new index generations itself.
     app.extensions[EXTENSION_KEY] = search.open_index(app.config["INDEX_DIR"])
 
-    from . import api, export, pages
+    from . import api, export, pages, reuse
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(reuse.bp)
     app.jinja_env.globals.update(
         facet_labels=FACET_LABELS, sort_labels=SORT_LABELS, place=place, citation=citation,
         absolute=absolute, value_label=value_label,
