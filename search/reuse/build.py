@@ -35,8 +35,7 @@ FOLDER = "reuse"
 BATCH_CHARS = 2_000_000  # characters fingerprinted at once: ~60 bytes each in numpy arrays
 READ_DOCS = 64  # reports read from the index at once
 FORMULA_PARAGRAPH = 0.5  # share of a paragraph's fingerprints that are formula phrases making it a formula
-NEAR = 0.8  # Jaccard of 5-gram shingles from which two paragraphs are "the same or near-identical"
-NEAR_CANDIDATE = 0.6  # both sides at least this much inside shared passages: worth computing the Jaccard
+NEAR_CANDIDATE = 0.6  # both sides at least this much inside shared passages: worth comparing the texts
 MAX_PARTS = 12  # more parts than this, or DEAD_SHARE of reports dead, and the parts are compacted
 DEAD_SHARE = 0.3
 
@@ -112,15 +111,26 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
     dead[state.dead] = True
     limit = threshold(len(state.docs))
 
+    lengths = np.zeros(size, dtype=np.int64)
+    hashes = np.zeros(size, dtype=np.uint64)
+    index = np.zeros(size, dtype=np.int64)
+    for rows in old + [new_paras]:
+        lengths[rows["num"]] = rows["length"]
+        hashes[rows["num"]] = rows["text_hash"]
+        index[rows["num"]] = rows["index"]
+    id_of = {int(info["num"]): doc_id for doc_id, info in state.docs.items()}
+
     parts = [tmp / name for name in state.parts] + [part]
     targets = [np.load(p / st.FP_FILE, mmap_mode="r") for p in parts]
     found: list[np.ndarray] = []
+    near: list[np.ndarray] = []
     for path in batches:
         fp = np.load(path)
         df = _df(fp["hash"], targets)
         formula_fp = df > limit
         _mark_formula_paragraphs(fp["para"], formula_fp, para_formula)
-        query = fp[(df >= 2) & ~formula_fp & ~para_formula[fp["para"]]]
+        usable = (df >= 2) & ~formula_fp & ~para_formula[fp["para"]]
+        query, query_df = fp[usable], df[usable]
         seeds = []
         for target in targets:
             q, t = pas.cross_seeds(query, target)
@@ -131,40 +141,39 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
             keep = (ydoc < para_doc[x["para"]]) & ~dead[ydoc] & ~para_formula[y["para"]]
             x, y = x[keep], y[keep]
             s = np.empty(x.size, dtype=pas.SEED_DTYPE)
+            s["df"] = query_df[q[keep]]
             s["xp"], s["xs"], s["xe"] = x["para"], x["start"], x["start"] + x["span"]
             s["yp"], s["ys"], s["ye"] = y["para"], y["start"], y["start"] + y["span"]
             seeds.append(s)
-        if seeds:
-            all_seeds = np.concatenate(seeds)
-            stats["seeds"] += int(all_seeds.size)
-            found.append(pas.chain(all_seeds))
         path.unlink()
+        if not seeds:
+            continue
+        all_seeds = np.concatenate(seeds)
+        del seeds
+        stats["seeds"] += int(all_seeds.size)
+        chains = pas.chain(all_seeds)
+        del all_seeds
+        # the texts of the paragraphs the chains join: to grow them to the copy's ends, and to compare
+        texts = _texts_of(np.union1d(chains["pa"], chains["pb"]), para_doc, index, id_of, reader)
+        passages_ = pas.extend(chains, texts)
+        found.append(passages_)
+        near.append(_near(passages_, lengths, hashes, texts))
     shutil.rmtree(scratch, ignore_errors=True)
-    stats["t_passages"] = round(time.perf_counter() - started, 3)
     new_paras["formula"] = para_formula[new_paras["num"]]
     found_all = np.concatenate(found) if found else np.zeros(0, dtype=pas.PASSAGE_DTYPE)
+    near_all = np.concatenate(near) if near else np.zeros(0, dtype=st.NEAR_DTYPE)
     stats["passages"] = int(found_all.size)
-
-    # 3. near-identical paragraphs among the paragraph pairs with passages
-    lengths = np.zeros(size, dtype=np.int64)
-    hashes = np.zeros(size, dtype=np.uint64)
-    index = np.zeros(size, dtype=np.int64)
-    for rows in old + [new_paras]:
-        lengths[rows["num"]] = rows["length"]
-        hashes[rows["num"]] = rows["text_hash"]
-        index[rows["num"]] = rows["index"]
-    near = _near(found_all, lengths, hashes, index, para_doc, state, reader)
-    stats["near"] = int(near.size)
-    stats["t_near"] = round(time.perf_counter() - started, 3)
+    stats["near"] = int(near_all.size)
+    stats["t_passages"] = round(time.perf_counter() - started, 3)
 
     np.save(part / st.PARAS_FILE, new_paras)
     np.save(part / st.PASSAGES_FILE, found_all)
-    np.save(part / st.NEAR_FILE, near)
+    np.save(part / st.NEAR_FILE, near_all)
     state.parts.append(part_name)
     if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
         _compact(tmp, state)
     state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
-                      "threshold": limit, "k": shingles.K, "w": shingles.W, "near": NEAR, "min_chars": pas.MIN_CHARS}
+                      "threshold": limit, "k": shingles.K, "w": shingles.W, "near": shingles.NEAR, "min_chars": pas.MIN_CHARS}
     stats["seconds"] = round(time.perf_counter() - started, 3)
     state.last = stats
     st.write_state(tmp, state)
@@ -311,9 +320,29 @@ def _mark_formula_paragraphs(para: np.ndarray, formula_fp: np.ndarray, para_form
     para_formula[nums[share >= FORMULA_PARAGRAPH]] = True
 
 
-def _near(found: np.ndarray, lengths: np.ndarray, hashes: np.ndarray, index: np.ndarray, para_doc: np.ndarray,
-          state: st.State, reader: NormReader) -> np.ndarray:
-    """Near-identical pairs (Jaccard of 5-gram shingles ≥ NEAR) among the paragraph pairs with passages."""
+def _texts_of(nums: np.ndarray, para_doc: np.ndarray, index: np.ndarray, id_of: dict[int, str],
+              reader: NormReader) -> dict[int, str]:
+    """Normalized texts of some paragraphs (by number), read report by report."""
+    out: dict[int, str] = {}
+    nums = np.asarray(nums, dtype=np.int64)
+    docs = para_doc[nums]
+    order = np.argsort(docs, kind="stable")
+    nums, docs = nums[order], docs[order]
+    bounds = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        doc_id = id_of.get(int(docs[lo]))
+        if doc_id is None:
+            continue
+        units = reader.units(doc_id)
+        for num in nums[lo:hi].tolist():
+            i = int(index[num])
+            if i < len(units):
+                out[num] = units[i][2]
+    return out
+
+
+def _near(found: np.ndarray, lengths: np.ndarray, hashes: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+    """Near-identical pairs (`shingles.similarity` ≥ shingles.NEAR) among the paragraph pairs with passages."""
     if found.size == 0:
         return np.zeros(0, dtype=st.NEAR_DTYPE)
     p = found[np.lexsort((found["a0"], found["pb"], found["pa"]))]
@@ -324,28 +353,14 @@ def _near(found: np.ndarray, lengths: np.ndarray, hashes: np.ndarray, index: np.
     q = p[np.lexsort((p["b0"], pair))]
     cov_b = pas.covered(q["b0"], q["b1"], (q["pa"].astype(np.int64) << 32) | q["pb"].astype(np.int64))
     la, lb = np.maximum(lengths[pa], 1), np.maximum(lengths[pb], 1)
-    cand = (cov_a / la >= NEAR_CANDIDATE) & (cov_b / lb >= NEAR_CANDIDATE) & (np.minimum(la, lb) >= NEAR * np.maximum(la, lb))
+    cand = (cov_a / la >= NEAR_CANDIDATE) & (cov_b / lb >= NEAR_CANDIDATE) & (np.minimum(la, lb) >= shingles.NEAR * np.maximum(la, lb))
     pa, pb = pa[cand], pb[cand]
     same = hashes[pa] == hashes[pb]
     out = [(int(a), int(b), 1.0) for a, b in zip(pa[same].tolist(), pb[same].tolist())]
-    todo = list(zip(pa[~same].tolist(), pb[~same].tolist()))
-    if todo:
-        id_of = {int(info["num"]): doc_id for doc_id, info in state.docs.items()}
-        wanted: dict[str, set[int]] = {}
-        for num in {n for pair_ in todo for n in pair_}:
-            doc_id = id_of.get(int(para_doc[num]))
-            if doc_id is not None:
-                wanted.setdefault(doc_id, set()).add(num)
-        texts: dict[int, str] = {}
-        for doc_id, nums in wanted.items():  # report by report: memory holds one report and the texts asked for
-            units = reader.units(doc_id)
-            for num in nums:
-                if index[num] < len(units):
-                    texts[num] = units[index[num]][2]
-        for a, b in todo:
-            j = shingles.jaccard(texts.get(a, ""), texts.get(b, ""))
-            if j >= NEAR:
-                out.append((a, b, j))
+    for a, b in zip(pa[~same].tolist(), pb[~same].tolist()):
+        j = shingles.similarity(texts.get(a, ""), texts.get(b, ""))
+        if j >= shingles.NEAR:
+            out.append((a, b, j))
     return np.array(out, dtype=st.NEAR_DTYPE)
 
 

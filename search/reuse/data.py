@@ -70,7 +70,7 @@ class ReuseData:
         # both directions, sorted by the first paragraph: the near-identical paragraphs of one are a slice
         src = np.concatenate([n["a"], n["b"]]).astype(np.int64)
         dst = np.concatenate([n["b"], n["a"]]).astype(np.int64)
-        sim = np.concatenate([n["jaccard"], n["jaccard"]])
+        sim = np.concatenate([n["similarity"], n["similarity"]])
         order = np.argsort(src, kind="stable")
         self.near_src, self.near_dst, self.near_sim = src[order], dst[order], sim[order]
         self.pairs = self._pairs()
@@ -108,7 +108,7 @@ class ReuseData:
         return np.searchsorted(self.paras["num"], nums)
 
     def near_of(self, num: int) -> tuple[np.ndarray, np.ndarray]:
-        """Numbers and Jaccard similarities of the paragraphs near-identical to paragraph `num`."""
+        """Numbers and similarities of the paragraphs near-identical to paragraph `num`."""
         lo = int(np.searchsorted(self.near_src, num, side="left"))
         hi = int(np.searchsorted(self.near_src, num, side="right"))
         return self.near_dst[lo:hi], self.near_sim[lo:hi]

@@ -15,9 +15,10 @@ import numpy as np
 GAP = 32  # characters between consecutive seeds of one passage: one edit removes K seeds, the next comes within W
 DIAG_SLACK = 4  # characters inserted or dropped between two seeds of one passage
 MIN_CHARS = 15  # a passage must span this many normalized characters on both sides (a short sentence)
+REACH = 24  # characters a chain may grow at each end over equal text (more than a window's worth)
 
 SEED_DTYPE = np.dtype([
-    ("xp", "<u4"), ("xs", "<u4"), ("xe", "<u4"), ("yp", "<u4"), ("ys", "<u4"), ("ye", "<u4"),
+    ("xp", "<u4"), ("xs", "<u4"), ("xe", "<u4"), ("yp", "<u4"), ("ys", "<u4"), ("ye", "<u4"), ("df", "<u4"),
 ])
 PASSAGE_DTYPE = np.dtype([
     ("pa", "<u4"), ("a0", "<u4"), ("a1", "<u4"), ("pb", "<u4"), ("b0", "<u4"), ("b1", "<u4"), ("seeds", "<u4"),
@@ -51,7 +52,10 @@ def cross_seeds(queries: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
 
 
 def chain(seeds: np.ndarray) -> np.ndarray:
-    """Passages (PASSAGE_DTYPE, pa = xp) from seeds; passages under MIN_CHARS on either side dropped."""
+    """Chains of seeds (PASSAGE_DTYPE, pa = xp), before `extend`; a lone seed only when no third paragraph has it.
+
+    One shared k-gram that other paragraphs have too is a common phrase met by chance, not a copy.
+    """
     if seeds.size == 0:
         return np.zeros(0, dtype=PASSAGE_DTYPE)
     xp = seeds["xp"].astype(np.int64)
@@ -73,7 +77,54 @@ def chain(seeds: np.ndarray) -> np.ndarray:
     out["b0"] = np.minimum.reduceat(s["ys"], starts)
     out["b1"] = np.maximum.reduceat(s["ye"], starts)
     out["seeds"] = np.diff(np.r_[starts, s.size])
-    long = ((out["a1"] - out["a0"]) >= MIN_CHARS) & ((out["b1"] - out["b0"]) >= MIN_CHARS)
+    lone_ok = np.minimum.reduceat(s["df"], starts) <= 2
+    return out[(out["seeds"] >= 2) | lone_ok]
+
+
+def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.ndarray:
+    """Chains grown over the equal characters around them, then those under MIN_CHARS dropped.
+
+    Winnowing keeps about one k-gram in five, so a chain starts and ends up to W characters inside
+    the copied text; the texts themselves say where the copy really starts and ends.
+    """
+    if chains.size == 0:
+        return chains
+    nums = np.array(sorted(texts), dtype=np.int64)
+    lengths = np.array([len(texts[n]) for n in nums.tolist()], dtype=np.int64)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    codes = np.frombuffer("".join(texts[n] for n in nums.tolist()).encode("utf-32-le"), dtype=np.uint32)
+    codes = np.r_[codes, np.uint32(0)]  # a sentinel so every gathered index is valid
+    ia = np.searchsorted(nums, chains["pa"].astype(np.int64))
+    ib = np.searchsorted(nums, chains["pb"].astype(np.int64))
+    known = (nums[np.minimum(ia, nums.size - 1)] == chains["pa"]) & (nums[np.minimum(ib, nums.size - 1)] == chains["pb"])
+    ia, ib = np.minimum(ia, nums.size - 1), np.minimum(ib, nums.size - 1)
+    base_a, base_b, len_a, len_b = starts[ia], starts[ib], lengths[ia], lengths[ib]
+    a0, a1 = chains["a0"].astype(np.int64), np.minimum(chains["a1"].astype(np.int64), len_a)
+    b0, b1 = chains["b0"].astype(np.int64), np.minimum(chains["b1"].astype(np.int64), len_b)
+    sentinel = codes.size - 1
+    going = known.copy()
+    for _ in range(reach):  # leftwards
+        ok = going & (a0 > 0) & (b0 > 0)
+        pa_ = np.where(ok, base_a + a0 - 1, sentinel)
+        pb_ = np.where(ok, base_b + b0 - 1, sentinel)
+        going = ok & (codes[pa_] == codes[pb_])
+        if not going.any():
+            break
+        a0 -= going
+        b0 -= going
+    going = known.copy()
+    for _ in range(reach):  # rightwards
+        ok = going & (a1 < len_a) & (b1 < len_b)
+        pa_ = np.where(ok, base_a + a1, sentinel)
+        pb_ = np.where(ok, base_b + b1, sentinel)
+        going = ok & (codes[pa_] == codes[pb_])
+        if not going.any():
+            break
+        a1 += going
+        b1 += going
+    out = chains.copy()
+    out["a0"], out["a1"], out["b0"], out["b1"] = a0, a1, b0, b1
+    long = known & ((a1 - a0) >= MIN_CHARS) & ((b1 - b0) >= MIN_CHARS)
     return merge_overlaps(out[long])
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 K = 8  # characters per k-gram: 8 Chinese characters rarely repeat by chance outside set phrases
 W = 8  # k-grams per window: any shared run of W + K - 1 = 15 characters is seen
-SHINGLE = 5  # characters per shingle of the paragraph similarity (Jaccard of 5-gram sets)
+NEAR = 0.9  # `similarity` from which two paragraphs are "the same or near-identical"
 _PRIME = np.uint64(0x100000001B3)
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -165,17 +165,22 @@ def text_hashes(b: Batch) -> np.ndarray:
     return out
 
 
-def shingle_set(text: str, size: int = SHINGLE) -> set[str]:
-    """The character `size`-grams of a normalized text without punctuation (the whole text when shorter)."""
-    s = stripped(text)
-    if len(s) <= size:
-        return {s} if s else set()
-    return {s[i:i + size] for i in range(len(s) - size + 1)}
+def similarity(a: str, b: str) -> float:
+    """How alike two normalized paragraphs are, 0…1: difflib's ratio 2·M / (|a| + |b|) over their letters.
 
-
-def jaccard(a: str, b: str, size: int = SHINGLE) -> float:
-    """Jaccard similarity of the 5-gram shingle sets of two normalized texts."""
-    x, y = shingle_set(a, size), shingle_set(b, size)
-    if not x and not y:
+    M counts the characters of the matching blocks, so a few changed characters cost a few
+    characters: a 150-character paragraph with three characters changed and its city renamed scores
+    0.97. (Jaccard of 5-gram shingles, the usual alternative, loses five shingles per changed
+    character and drops that paragraph to 0.76.) Punctuation and spaces are left out.
+    """
+    x, y = stripped(a), stripped(b)
+    if x == y:
         return 1.0
-    return len(x & y) / len(x | y)
+    if not x or not y:
+        return 0.0
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR or matcher.quick_ratio() < NEAR:
+        return matcher.quick_ratio()
+    return matcher.ratio()

@@ -32,7 +32,7 @@ PARA_DTYPE = np.dtype([
     ("num", "<u4"), ("doc", "<u4"), ("pid", "<u4"), ("dup", "<u2"), ("kind", "u1"), ("formula", "u1"),
     ("index", "<u4"), ("length", "<u4"), ("letters", "<u4"), ("text_hash", "<u8"),
 ])
-NEAR_DTYPE = np.dtype([("a", "<u4"), ("b", "<u4"), ("jaccard", "<f4")])
+NEAR_DTYPE = np.dtype([("a", "<u4"), ("b", "<u4"), ("similarity", "<f4")])
 KINDS = ("title", "front", "heading", "paragraph", "row", "note")
 COUNTED_KINDS = ("heading", "paragraph", "row", "note")  # a title or a delivery line is not text anyone copies
 

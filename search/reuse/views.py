@@ -113,7 +113,7 @@ class SimilarItem:
     text: str
     document: Document
     place: str
-    similarity: float  # Jaccard of 5-gram shingles with the paragraph asked about (1.0 for itself)
+    similarity: float  # shingles.similarity with the paragraph asked about (1.0 for itself)
     spans: list[tuple[int, int]]  # characters that differ from the paragraph asked about
     this: bool = False  # the paragraph asked about
 
