@@ -219,6 +219,17 @@ class NormReader:
             out.append((paragraph_id(doc_id, int(u[6]), int(u[7])), store.KINDS[int(u[3])], text))
         return out
 
+    def texts(self, doc_id: str, indices: Sequence[int]) -> dict[int, str]:
+        """Normalized texts of some of a report's units (by position in reading order)."""
+        found = self.where.get(doc_id)
+        if found is None:
+            return {}
+        s_i, first, rows = found
+        segment = self.segments[s_i]
+        offs = np.asarray(segment.norm_off[first:first + rows + 1]).tolist()
+        norm = segment.norm
+        return {i: norm[offs[i]:offs[i + 1]].decode("utf-8") for i in indices if 0 <= i < rows}
+
 
 def _live_ids(generation: Path, base: Path | None, removed: Sequence[str]) -> list[str]:
     """Every report live in the generation being built (its document table is not written yet)."""
@@ -333,11 +344,9 @@ def _texts_of(nums: np.ndarray, para_doc: np.ndarray, index: np.ndarray, id_of: 
         doc_id = id_of.get(int(docs[lo]))
         if doc_id is None:
             continue
-        units = reader.units(doc_id)
-        for num in nums[lo:hi].tolist():
-            i = int(index[num])
-            if i < len(units):
-                out[num] = units[i][2]
+        wanted = {int(index[num]): num for num in nums[lo:hi].tolist()}
+        for i, text in reader.texts(doc_id, list(wanted)).items():
+            out[wanted[i]] = text
     return out
 
 
