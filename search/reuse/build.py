@@ -126,38 +126,39 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
     near: list[np.ndarray] = []
     for path in batches:
         fp = np.load(path)
-        df = _df(fp["hash"], targets)
+        # where each hash of the batch sits in every part: its count there, and later its seeds
+        ranges = [(np.searchsorted(t["hash"], fp["hash"], side="left"),
+                   np.searchsorted(t["hash"], fp["hash"], side="right")) for t in targets]
+        df = sum((hi - lo for lo, hi in ranges), np.zeros(fp.size, dtype=np.int64))
         formula_fp = df > limit
         _mark_formula_paragraphs(fp["para"], formula_fp, para_formula)
         usable = (df >= 2) & ~formula_fp & ~para_formula[fp["para"]]
         query, query_df = fp[usable], df[usable]
-        seeds = []
-        for target in targets:
-            q, t = pas.cross_seeds(query, target)
-            if q.size == 0:
+        spans = [(lo[usable], hi[usable]) for lo, hi in ranges]
+        del ranges, fp
+        # at most MAX_SEEDS seeds at once: the batch's paragraphs are taken in slices (a paragraph's
+        # seeds, and so its chains, stay in one slice)
+        per_query = sum((hi - lo for lo, hi in spans), np.zeros(query.size, dtype=np.int64))
+        order = np.argsort(query["para"], kind="stable")
+        cumulative = np.cumsum(per_query[order])
+        total = int(cumulative[-1]) if cumulative.size else 0
+        cuts = [0]
+        for k in range(1, -(-total // MAX_SEEDS)):
+            at = int(np.searchsorted(cumulative, k * MAX_SEEDS))
+            while 0 < at < order.size and query["para"][order[at]] == query["para"][order[at - 1]]:
+                at += 1
+            cuts.append(at)
+        cuts.append(order.size)
+        for a, b in zip(cuts, cuts[1:]):
+            if b <= a:
                 continue
-            x, y = query[q], np.asarray(target[t])
-            ydoc = para_doc[y["para"]]
-            keep = (ydoc < para_doc[x["para"]]) & ~dead[ydoc] & ~para_formula[y["para"]]
-            x, y = x[keep], y[keep]
-            s = np.empty(x.size, dtype=pas.SEED_DTYPE)
-            s["df"] = query_df[q[keep]]
-            s["xp"], s["xs"], s["xe"] = x["para"], x["start"], x["start"] + x["span"]
-            s["yp"], s["ys"], s["ye"] = y["para"], y["start"], y["start"] + y["span"]
-            seeds.append(s)
+            pick = np.sort(order[a:b])
+            got = _passages(query[pick], query_df[pick], [(lo[pick], hi[pick]) for lo, hi in spans], targets,
+                            para_doc, dead, para_formula, index, id_of, reader, lengths, hashes, stats)
+            if got is not None:
+                found.append(got[0])
+                near.append(got[1])
         path.unlink()
-        if not seeds:
-            continue
-        all_seeds = np.concatenate(seeds)
-        del seeds
-        stats["seeds"] += int(all_seeds.size)
-        chains = pas.chain(all_seeds)
-        del all_seeds
-        # the texts of the paragraphs the chains join: to grow them to the copy's ends, and to compare
-        texts = _texts_of(np.union1d(chains["pa"], chains["pb"]), para_doc, index, id_of, reader)
-        passages_ = pas.extend(chains, texts)
-        found.append(passages_)
-        near.append(_near(passages_, lengths, hashes, texts))
     shutil.rmtree(scratch, ignore_errors=True)
     new_paras["formula"] = para_formula[new_paras["num"]]
     found_all = np.concatenate(found) if found else np.zeros(0, dtype=pas.PASSAGE_DTYPE)
@@ -182,15 +183,67 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
     return stats
 
 
+def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, index, id_of, reader, lengths,
+              hashes, stats) -> tuple[np.ndarray, np.ndarray] | None:
+    """Passages and near-identical pairs of some new paragraphs' fingerprints against every part."""
+    seeds = []
+    for target, (lo, hi) in zip(targets, spans):
+        q, t = pas.expand(lo, hi)
+        if q.size == 0:
+            continue
+        x, y = query[q], np.asarray(target[t])
+        ydoc = para_doc[y["para"]]
+        keep = (ydoc < para_doc[x["para"]]) & ~dead[ydoc] & ~para_formula[y["para"]]
+        x, y, q = x[keep], y[keep], q[keep]
+        s = np.empty(x.size, dtype=pas.SEED_DTYPE)
+        s["df"] = query_df[q]
+        s["xp"], s["xs"], s["xe"] = x["para"], x["start"], x["start"] + x["span"]
+        s["yp"], s["ys"], s["ye"] = y["para"], y["start"], y["start"] + y["span"]
+        seeds.append(s)
+        del x, y, q, keep
+    if not seeds:
+        return None
+    all_seeds = np.concatenate(seeds)
+    del seeds
+    stats["seeds"] += int(all_seeds.size)
+    chains = pas.chain(all_seeds)
+    del all_seeds
+    # The texts of the paragraphs the chains join, to grow them to the copy's ends and to compare
+    # paragraphs: read for chunks of chains by earlier paragraph, about TEXT_CHARS characters each.
+    chains = chains[np.argsort(chains["pb"], kind="stable")]
+    first = np.r_[True, chains["pb"][1:] != chains["pb"][:-1]]
+    size = np.cumsum(np.where(first, lengths[chains["pb"].astype(np.int64)], 0))
+    found, near = [], []
+    start = 0
+    while start < chains.size:
+        stop = int(np.searchsorted(size, size[start] + TEXT_CHARS, side="left"))
+        stop = max(stop, start + 1)
+        while stop < chains.size and not first[stop]:
+            stop += 1  # one earlier paragraph's chains stay together
+        part = chains[start:stop]
+        texts = _texts_of(np.union1d(part["pa"], part["pb"]), para_doc, index, id_of, reader)
+        grown = pas.extend(part, texts)
+        found.append(grown)
+        near.append(_near(grown, lengths, hashes, texts))
+        del texts
+        start = stop
+    return np.concatenate(found), np.concatenate(near)
+
+
 class NormReader:
     """Normalized texts of a generation's reports, without the display texts `read_units` unpacks.
 
     Same order and same paragraphs as `writer.read_units` (newest segment first for a re-read report).
     """
 
+    CACHE_CHARS = 8_000_000  # normalized characters kept decoded (a batch's passages read most texts again)
+
     def __init__(self, generation: Path):
         from ..backends.embedded import store
         from ..backends.embedded.writer import SEGMENTS_DIR
+
+        self._cache: dict[tuple[str, int], str] = {}
+        self._cached = 0
 
         self.segments = [store.Segment(f) for f in sorted((generation / SEGMENTS_DIR).iterdir(), reverse=True)]
         self.where: dict[str, tuple[int, int, int]] = {}
@@ -226,9 +279,27 @@ class NormReader:
             return {}
         s_i, first, rows = found
         segment = self.segments[s_i]
-        offs = np.asarray(segment.norm_off[first:first + rows + 1]).tolist()
-        norm = segment.norm
-        return {i: norm[offs[i]:offs[i + 1]].decode("utf-8") for i in indices if 0 <= i < rows}
+        out: dict[int, str] = {}
+        missing = []
+        for i in indices:
+            text = self._cache.get((doc_id, i))
+            if text is None:
+                missing.append(i)
+            else:
+                out[i] = text
+        if missing:
+            offs = np.asarray(segment.norm_off[first:first + rows + 1]).tolist()
+            norm = segment.norm
+            for i in missing:
+                if 0 <= i < rows:
+                    text = norm[offs[i]:offs[i + 1]].decode("utf-8")
+                    out[i] = text
+                    if self._cached + len(text) > self.CACHE_CHARS:
+                        self._cache.clear()  # bounded: start again rather than grow
+                        self._cached = 0
+                    self._cache[(doc_id, i)] = text
+                    self._cached += len(text)
+        return out
 
 
 def _live_ids(generation: Path, base: Path | None, removed: Sequence[str]) -> list[str]:
@@ -279,7 +350,9 @@ def _batches(reader: NormReader, added: list[str], state: st.State) -> Iterator[
         yield texts, np.array(rows, dtype=st.PARA_DTYPE)
 
 
-MERGE_ROWS = 4_000_000  # fingerprints merged at once (one hash range of every batch)
+TEXT_CHARS = 4_000_000  # characters of earlier paragraphs read back at once to grow chains
+MAX_SEEDS = 2_000_000  # seeds chained at once (~60 bytes each with their chains)
+MERGE_ROWS = 1_000_000  # fingerprints merged at once (one hash range of every batch)
 
 
 def _merge_sorted(files: list[Path], out: Path, keep=None) -> int:
@@ -310,15 +383,6 @@ def _merge_sorted(files: list[Path], out: Path, keep=None) -> int:
         cursor += chunk.size
     result.flush()
     del result
-    return total
-
-
-def _df(hashes: np.ndarray, targets: list[np.ndarray]) -> np.ndarray:
-    """How many paragraphs hold each hash (a report's repeats count: a repeated phrase is formula-like)."""
-    total = np.zeros(hashes.size, dtype=np.int64)
-    for target in targets:
-        keys = target["hash"]
-        total += np.searchsorted(keys, hashes, side="right") - np.searchsorted(keys, hashes, side="left")
     return total
 
 

@@ -49,6 +49,8 @@ class ReuseData:
         rows = np.concatenate(paras) if paras else np.zeros(0, dtype=st.PARA_DTYPE)
         rows = rows[self.live[rows["doc"]]]
         self.paras = rows[np.argsort(rows["num"])]
+        self.row_by_num = np.full(state.next_para, -1, dtype=np.int64)  # paragraph number → row of `paras`
+        self.row_by_num[self.paras["num"]] = np.arange(self.paras.size)
         keys = self._keys(self.paras["doc"], self.paras["dup"], self.paras["pid"])
         self._key_order = np.argsort(keys)
         self._keys_sorted = keys[self._key_order]
@@ -59,7 +61,11 @@ class ReuseData:
 
         found = [st.load(folder / p / st.PASSAGES_FILE, pas.PASSAGE_DTYPE, mmap=False) for p in state.parts]
         p = np.concatenate(found) if found else np.zeros(0, dtype=pas.PASSAGE_DTYPE)
-        self.passages = p[ok[p["pa"]] & ok[p["pb"]]]
+        p = p[ok[p["pa"]] & ok[p["pb"]]]
+        # sorted by report pair, so the passages of two reports are one slice
+        key = (self.para_doc(p["pa"]) << 32) | self.para_doc(p["pb"])
+        order = np.argsort(key, kind="stable")
+        self.passages, self.passage_pair = p[order], key[order]
         near = [st.load(folder / p_ / st.NEAR_FILE, st.NEAR_DTYPE, mmap=False) for p_ in state.parts]
         n = np.concatenate(near) if near else np.zeros(0, dtype=st.NEAR_DTYPE)
         n = n[ok[n["a"]] & ok[n["b"]]]
@@ -82,8 +88,14 @@ class ReuseData:
 
     def para_doc(self, nums: np.ndarray) -> np.ndarray:
         """Report numbers of paragraph numbers."""
-        idx = np.searchsorted(self.paras["num"], nums)
-        return self.paras["doc"][idx].astype(np.int64)
+        return self.paras["doc"][self.row_by_num[np.asarray(nums, dtype=np.int64)]].astype(np.int64)
+
+    def between(self, a: int, b: int) -> np.ndarray:
+        """The passages shared by reports a and b (numbers), pa in the later-numbered one."""
+        key = (max(a, b) << 32) | min(a, b)
+        lo = int(np.searchsorted(self.passage_pair, key, side="left"))
+        hi = int(np.searchsorted(self.passage_pair, key, side="right"))
+        return self.passages[lo:hi]
 
     def row_of(self, paragraph_id: str) -> int | None:
         """The row in `paras` of a paragraph id, or None when it has no reuse data."""
@@ -105,7 +117,7 @@ class ReuseData:
 
     def row_of_num(self, nums: np.ndarray) -> np.ndarray:
         """Rows of `paras` of paragraph numbers."""
-        return np.searchsorted(self.paras["num"], nums)
+        return self.row_by_num[np.asarray(nums, dtype=np.int64)]
 
     def near_of(self, num: int) -> tuple[np.ndarray, np.ndarray]:
         """Numbers and similarities of the paragraphs near-identical to paragraph `num`."""
@@ -118,7 +130,7 @@ class ReuseData:
         if p.size == 0:
             z = np.zeros(0, dtype=np.int64)
             return Pairs(z, z, z, z, z)
-        pair = (self.para_doc(p["pa"]) << 32) | self.para_doc(p["pb"])
+        pair = self.passage_pair
         cover_a = self._cover(pair, p["pa"], p["a0"], p["a1"])
         cover_b = self._cover(pair, p["pb"], p["b0"], p["b1"])
         uniq, counts = np.unique(pair, return_counts=True)

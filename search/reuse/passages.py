@@ -45,8 +45,13 @@ def cross_seeds(queries: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     lo = np.searchsorted(targets["hash"], queries["hash"], side="left")
     hi = np.searchsorted(targets["hash"], queries["hash"], side="right")
+    return expand(lo, hi)
+
+
+def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(q, t) for every q and every t in [lo[q], hi[q])."""
     counts = hi - lo
-    q = np.repeat(np.arange(queries.size), counts)
+    q = np.repeat(np.arange(lo.size), counts)
     t = np.repeat(lo, counts) + (np.arange(q.size) - np.repeat(np.cumsum(counts) - counts, counts))
     return q, t
 
@@ -92,8 +97,9 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     nums = np.array(sorted(texts), dtype=np.int64)
     lengths = np.array([len(texts[n]) for n in nums.tolist()], dtype=np.int64)
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    codes = np.frombuffer("".join(texts[n] for n in nums.tolist()).encode("utf-32-le"), dtype=np.uint32)
-    codes = np.r_[codes, np.uint32(0)]  # a sentinel so every gathered index is valid
+    codes = np.empty(int(lengths.sum()), dtype=np.uint32)
+    for n, at, size in zip(nums.tolist(), starts.tolist(), lengths.tolist()):
+        codes[at:at + size] = np.frombuffer(texts[n].encode("utf-32-le"), dtype=np.uint32)
     ia = np.searchsorted(nums, chains["pa"].astype(np.int64))
     ib = np.searchsorted(nums, chains["pb"].astype(np.int64))
     known = (nums[np.minimum(ia, nums.size - 1)] == chains["pa"]) & (nums[np.minimum(ib, nums.size - 1)] == chains["pb"])
@@ -101,27 +107,25 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     base_a, base_b, len_a, len_b = starts[ia], starts[ib], lengths[ia], lengths[ib]
     a0, a1 = chains["a0"].astype(np.int64), np.minimum(chains["a1"].astype(np.int64), len_a)
     b0, b1 = chains["b0"].astype(np.int64), np.minimum(chains["b1"].astype(np.int64), len_b)
-    sentinel = codes.size - 1
-    going = known.copy()
-    for _ in range(reach):  # leftwards
-        ok = going & (a0 > 0) & (b0 > 0)
-        pa_ = np.where(ok, base_a + a0 - 1, sentinel)
-        pb_ = np.where(ok, base_b + b0 - 1, sentinel)
-        going = ok & (codes[pa_] == codes[pb_])
-        if not going.any():
-            break
-        a0 -= going
-        b0 -= going
-    going = known.copy()
-    for _ in range(reach):  # rightwards
-        ok = going & (a1 < len_a) & (b1 < len_b)
-        pa_ = np.where(ok, base_a + a1, sentinel)
-        pb_ = np.where(ok, base_b + b1, sentinel)
-        going = ok & (codes[pa_] == codes[pb_])
-        if not going.any():
-            break
-        a1 += going
-        b1 += going
+    for side in (-1, 1):  # leftwards, then rightwards, each step only over the chains still growing
+        active = np.flatnonzero(known)
+        for _ in range(reach):
+            if side < 0:
+                ok = (a0[active] > 0) & (b0[active] > 0)
+                active = active[ok]
+                same = codes[base_a[active] + a0[active] - 1] == codes[base_b[active] + b0[active] - 1]
+                active = active[same]
+                a0[active] -= 1
+                b0[active] -= 1
+            else:
+                ok = (a1[active] < len_a[active]) & (b1[active] < len_b[active])
+                active = active[ok]
+                same = codes[base_a[active] + a1[active]] == codes[base_b[active] + b1[active]]
+                active = active[same]
+                a1[active] += 1
+                b1[active] += 1
+            if active.size == 0:
+                break
     out = chains.copy()
     out["a0"], out["a1"], out["b0"], out["b1"] = a0, a1, b0, b1
     long = known & ((a1 - a0) >= MIN_CHARS) & ((b1 - b0) >= MIN_CHARS)

@@ -108,7 +108,7 @@ def kgram_hashes(b: Batch, k: int = K) -> tuple[np.ndarray, np.ndarray]:
     return h, valid
 
 
-def _sliding(x: np.ndarray, w: int, op: np.ufunc, fill: np.uint64) -> np.ndarray:
+def _sliding(x: np.ndarray, w: int, op: np.ufunc, fill: np.generic) -> np.ndarray:
     """op (minimum or maximum) of every window of w consecutive values (van Herk / Gil-Werman, O(n))."""
     n = x.size
     blocks = -(-n // w)
@@ -122,18 +122,21 @@ def _sliding(x: np.ndarray, w: int, op: np.ufunc, fill: np.uint64) -> np.ndarray
 
 def fingerprints(b: Batch, k: int = K, w: int = W) -> np.ndarray:
     """Winnowed fingerprints of a batch, as POSTING_DTYPE rows (start/end in normalized offsets)."""
-    h, valid = kgram_hashes(b, k)
+    h64, valid = kgram_hashes(b, k)
+    h = (h64 >> np.uint64(32)).astype(np.uint32)  # the half that is stored is the half that is compared
+    del h64
     n = h.size
     if not valid.any():
         return np.zeros(0, dtype=POSTING_DTYPE)
-    masked = np.where(valid, h, _MASK)
+    top = np.uint32(0xFFFFFFFF)
+    masked = np.where(valid, h, top)
     selected = np.zeros(n, dtype=bool)
     if n >= w:
         # k-gram i is some window's minimum iff it equals the largest of the minima of the windows
         # that contain it (each of those minima is at most its hash)
-        minima = _sliding(masked, w, np.minimum, _MASK)
-        padded = np.concatenate([np.zeros(w - 1, dtype=np.uint64), minima, np.zeros(w - 1, dtype=np.uint64)])
-        covering = _sliding(padded, w, np.maximum, np.uint64(0))[:n]
+        minima = _sliding(masked, w, np.minimum, top)
+        padded = np.concatenate([np.zeros(w - 1, dtype=np.uint32), minima, np.zeros(w - 1, dtype=np.uint32)])
+        covering = _sliding(padded, w, np.maximum, np.uint32(0))[:n]
         selected = (covering == masked) & valid
     # the smallest k-gram of each paragraph, so a paragraph shorter than a window has one too
     sizes = np.diff(b.bounds)
@@ -143,7 +146,7 @@ def fingerprints(b: Batch, k: int = K, w: int = W) -> np.ndarray:
     selected |= (masked == per_char) & valid
     pos = np.flatnonzero(selected)
     out = np.empty(pos.size, dtype=POSTING_DTYPE)
-    out["hash"] = (h[pos] >> np.uint64(32)).astype(np.uint32)
+    out["hash"] = h[pos]
     out["para"] = b.para[pos]
     out["start"] = b.origin[pos]
     out["span"] = np.minimum(b.origin[pos + k - 1] + 1 - b.origin[pos], 65535)

@@ -160,7 +160,7 @@ def similar(searcher: Any, paragraph_id: str) -> SimilarList | None:
     others, sims = data.near_of(int(data.paras["num"][row]))
     items = [me]
     for num, sim in zip(others.tolist(), sims.tolist()):
-        other = searcher.paragraph(data.paragraph_id(int(data.row_of_num(np.array([num]))[0])))
+        other = searcher.paragraph(data.paragraph_id(int(data.row_by_num[num])))
         if other is None:
             continue
         items.append(SimilarItem(other.id, other.text, other.document, place_of(other.document), float(sim),
@@ -300,13 +300,11 @@ def compare(searcher: Any, a_id: str, b_id: str) -> Comparison | None:
     na, nb = data.num_of.get(a_id), data.num_of.get(b_id)
     if na is None or nb is None or na == nb:
         return out
-    p = data.passages
-    doc_pa, doc_pb = data.para_doc(p["pa"]), data.para_doc(p["pb"])
-    forward = (doc_pa == na) & (doc_pb == nb)
-    backward = (doc_pa == nb) & (doc_pb == na)
-    # (paragraph of a, its range, paragraph of b, its range) whichever way the passage was stored
-    spans = [(int(r["pa"]), int(r["a0"]), int(r["a1"]), int(r["pb"]), int(r["b0"]), int(r["b1"])) for r in p[forward]]
-    spans += [(int(r["pb"]), int(r["b0"]), int(r["b1"]), int(r["pa"]), int(r["a0"]), int(r["a1"])) for r in p[backward]]
+    p = data.between(na, nb)
+    if na > nb:  # stored with pa in the later-numbered report
+        spans = [(int(r["pa"]), int(r["a0"]), int(r["a1"]), int(r["pb"]), int(r["b0"]), int(r["b1"])) for r in p]
+    else:
+        spans = [(int(r["pb"]), int(r["b0"]), int(r["b1"]), int(r["pa"]), int(r["a0"]), int(r["a1"])) for r in p]
     out.passages = len(spans)
     units_a = {u.id: u for u in _paragraphs(searcher, a_id)}
     units_b = {u.id: u for u in _paragraphs(searcher, b_id)}
@@ -314,8 +312,8 @@ def compare(searcher: Any, a_id: str, b_id: str) -> Comparison | None:
     order_b = {pid: i for i, pid in enumerate(units_b)}
     grouped: dict[tuple[str, str], tuple[list, list]] = {}
     for pa, a0, a1, pb, b0, b1 in spans:
-        ida = data.paragraph_id(int(data.row_of_num(np.array([pa]))[0]))
-        idb = data.paragraph_id(int(data.row_of_num(np.array([pb]))[0]))
+        ida = data.paragraph_id(int(data.row_by_num[pa]))
+        idb = data.paragraph_id(int(data.row_by_num[pb]))
         g = grouped.setdefault((ida, idb), ([], []))
         g[0].append((a0, a1))
         g[1].append((b0, b1))
