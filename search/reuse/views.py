@@ -27,7 +27,10 @@ def data_of(searcher: Any) -> ReuseData | None:
 
 
 def reuse_counts(searcher: Any, paragraph_ids: list[str]) -> dict[str, int]:
-    """For the "另见 N 处相同或相近的段落" line: paragraph id → N, for those that have any (others absent)."""
+    """For the "另见 N 处相同或相近的段落" line: paragraph id → N, for those that have any (others absent).
+
+    N counts other reports: a paragraph repeated ten times in one report is one more place it appears.
+    """
     data = data_of(searcher)
     out: dict[str, int] = {}
     if data is None:
@@ -38,7 +41,7 @@ def reuse_counts(searcher: Any, paragraph_ids: list[str]) -> dict[str, int]:
             continue
         others, _ = data.near_of(int(data.paras["num"][row]))
         if others.size:
-            out[pid] = int(others.size)
+            out[pid] = int(np.unique(data.para_doc(others)).size)
     return out
 
 
@@ -63,10 +66,13 @@ def same_place(a: Document, b: Document) -> bool:
 
 def earlier(a: Document, b: Document) -> str:
     """"a", "b" or "" (same time or unknown): which report was delivered first."""
-    ka, kb = _when(a)[:2], _when(b)[:2]
-    if ka == kb or 9999 in (ka[0], kb[0]):
+    if not a.year or not b.year:
         return ""
-    return "a" if ka < kb else "b"
+    if a.year != b.year:
+        return "a" if a.year < b.year else "b"
+    if not a.date or not b.date or a.date == b.date:  # same year, a delivery date unknown: cannot tell
+        return ""
+    return "a" if a.date < b.date else "b"
 
 
 def diff_spans(base: str, text: str) -> list[tuple[int, int]]:
@@ -116,16 +122,18 @@ class SimilarItem:
     similarity: float  # shingles.similarity with the paragraph asked about (1.0 for itself)
     spans: list[tuple[int, int]]  # characters that differ from the paragraph asked about
     this: bool = False  # the paragraph asked about
+    repeats: int = 1  # paragraphs of that report this near-identical (the most similar is shown)
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {"id": self.id, "text": self.text, "document": self.document.metadata(), "place": self.place,
-                "similarity": round(self.similarity, 3), "spans": [list(s) for s in self.spans], "this": self.this}
+                "similarity": round(self.similarity, 3), "spans": [list(s) for s in self.spans], "this": self.this,
+                "repeats": self.repeats}
 
 
 @dataclass
 class SimilarList:
-    """A paragraph and its identical or near-identical paragraphs in other reports, earliest first."""
+    """A paragraph and its identical or near-identical paragraphs in other reports (one per report), earliest first."""
 
     id: str
     items: list[SimilarItem]
@@ -134,7 +142,7 @@ class SimilarList:
 
     @property
     def others(self) -> int:
-        """How many other paragraphs are listed."""
+        """How many other reports are listed."""
         return sum(1 for i in self.items if not i.this)
 
     def to_dict(self) -> dict:
@@ -159,12 +167,18 @@ def similar(searcher: Any, paragraph_id: str) -> SimilarList | None:
         return SimilarList(hit.id, [me], formula=True)
     others, sims = data.near_of(int(data.paras["num"][row]))
     items = [me]
-    for num, sim in zip(others.tolist(), sims.tolist()):
+    # one item per other report: its most similar paragraph, and how many it has
+    best: dict[int, tuple[float, int, int]] = {}
+    for num, sim, doc in zip(others.tolist(), sims.tolist(), data.para_doc(others).tolist()):
+        seen = best.get(doc)
+        best[doc] = (max(sim, seen[0]) if seen else sim, num if not seen or sim > seen[0] else seen[1],
+                     (seen[2] if seen else 0) + 1)
+    for _doc, (sim, num, count) in best.items():
         other = searcher.paragraph(data.paragraph_id(int(data.row_by_num[num])))
         if other is None:
             continue
         items.append(SimilarItem(other.id, other.text, other.document, place_of(other.document), float(sim),
-                                 diff_spans(hit.text, other.text)))
+                                 diff_spans(hit.text, other.text), repeats=count))
     items.sort(key=lambda i: (_when(i.document), not i.this))
     return SimilarList(hit.id, items)
 
