@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-GAP = 32  # characters between consecutive seeds of one passage: one edit removes K seeds, the next comes within W
+GAP = 48  # characters between consecutive seeds of one passage: one edit removes K seeds, the next comes within W
 DIAG_SLACK = 4  # characters inserted or dropped between two seeds of one passage
 MIN_CHARS = 15  # a passage must span this many normalized characters on both sides (a short sentence)
 REACH = 24  # characters a chain may grow at each end over equal text (more than a window's worth)
+SKIPS = 2  # changed characters a chain may grow over at each end (a light edit near a copy's end) …
+CONFIRM = 5  # … when this many characters beyond the changed one are equal again
 
 SEED_DTYPE = np.dtype([
     ("xp", "<u4"), ("xs", "<u4"), ("xe", "<u4"), ("yp", "<u4"), ("ys", "<u4"), ("ye", "<u4"), ("df", "<u4"),
@@ -90,7 +92,8 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     """Chains grown over the equal characters around them, then those under MIN_CHARS dropped.
 
     Winnowing keeps about one k-gram in five, so a chain starts and ends up to W characters inside
-    the copied text; the texts themselves say where the copy really starts and ends.
+    the copied text; the texts themselves say where the copy really starts and ends. A single
+    changed character is stepped over when the next CONFIRM characters agree again (SKIPS times).
     """
     if chains.size == 0:
         return chains
@@ -109,21 +112,46 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     b0, b1 = chains["b0"].astype(np.int64), np.minimum(chains["b1"].astype(np.int64), len_b)
     for side in (-1, 1):  # leftwards, then rightwards, each step only over the chains still growing
         active = np.flatnonzero(known)
-        for _ in range(reach):
+        for round_ in range(SKIPS + 1):
+            stopped = []
+            for _ in range(reach):
+                if side < 0:
+                    active = active[(a0[active] > 0) & (b0[active] > 0)]
+                    same = codes[base_a[active] + a0[active] - 1] == codes[base_b[active] + b0[active] - 1]
+                    stopped.append(active[~same])
+                    active = active[same]
+                    a0[active] -= 1
+                    b0[active] -= 1
+                else:
+                    active = active[(a1[active] < len_a[active]) & (b1[active] < len_b[active])]
+                    same = codes[base_a[active] + a1[active]] == codes[base_b[active] + b1[active]]
+                    stopped.append(active[~same])
+                    active = active[same]
+                    a1[active] += 1
+                    b1[active] += 1
+                if active.size == 0:
+                    break
+            if round_ == SKIPS or not stopped:
+                break
+            # a changed character: step over it when the CONFIRM characters beyond it are equal again
+            cand = np.concatenate(stopped)
             if side < 0:
-                ok = (a0[active] > 0) & (b0[active] > 0)
-                active = active[ok]
-                same = codes[base_a[active] + a0[active] - 1] == codes[base_b[active] + b0[active] - 1]
-                active = active[same]
-                a0[active] -= 1
-                b0[active] -= 1
+                cand = cand[(a0[cand] > CONFIRM) & (b0[cand] > CONFIRM)]
+                good = np.ones(cand.size, dtype=bool)
+                for k in range(2, CONFIRM + 2):
+                    good &= codes[base_a[cand] + a0[cand] - k] == codes[base_b[cand] + b0[cand] - k]
+                cand = cand[good]
+                a0[cand] -= CONFIRM + 1
+                b0[cand] -= CONFIRM + 1
             else:
-                ok = (a1[active] < len_a[active]) & (b1[active] < len_b[active])
-                active = active[ok]
-                same = codes[base_a[active] + a1[active]] == codes[base_b[active] + b1[active]]
-                active = active[same]
-                a1[active] += 1
-                b1[active] += 1
+                cand = cand[(a1[cand] + CONFIRM < len_a[cand]) & (b1[cand] + CONFIRM < len_b[cand])]
+                good = np.ones(cand.size, dtype=bool)
+                for k in range(1, CONFIRM + 1):
+                    good &= codes[base_a[cand] + a1[cand] + k] == codes[base_b[cand] + b1[cand] + k]
+                cand = cand[good]
+                a1[cand] += CONFIRM + 1
+                b1[cand] += CONFIRM + 1
+            active = cand
             if active.size == 0:
                 break
     out = chains.copy()
