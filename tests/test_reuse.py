@@ -164,3 +164,26 @@ def test_settings_threshold_documented() -> None:
     assert {"reuse_formula_share", "reuse_formula_min"} <= names
     readme = (Path(__file__).resolve().parent.parent / "search" / "reuse" / "README.md").read_text(encoding="utf-8")
     assert "reuse_formula_share" in readme and "reuse_formula_min" in readme
+
+
+def test_data_shipped_beside_another_engine(planted, tmp_path: Path) -> None:
+    """An engine whose side_path("reuse") is a copied folder (a SphinxQL deployment ships it so) answers the same."""
+    import shutil
+
+    from search.backends.embedded.backend import EmbeddedBackend
+    from search.service import Searcher
+
+    corpus, searcher, ids = planted
+    index_dir = searcher.backend.index_dir
+    shutil.copytree(searcher.backend.side_path("reuse"), tmp_path / "deploy" / "reuse")
+
+    class Deployed(EmbeddedBackend):
+        def side_path(self, name: str):
+            path = tmp_path / "deploy" / name
+            return path if path.is_dir() else None
+
+    other = Searcher(Deployed(index_dir))
+    assert views.data_of(other).folder == tmp_path / "deploy" / "reuse"
+    assert views.top_pairs(other).to_dict() == views.top_pairs(searcher).to_dict()
+    p = corpus.planted[0]
+    assert views.compare(other, ids[p.target], ids[p.source]).to_dict() == views.compare(searcher, ids[p.target], ids[p.source]).to_dict()
