@@ -118,3 +118,27 @@ def test_index_without_reuse_data_gets_it_on_the_next_run(corpus, tmp_path: Path
     state = _state(tmp_path / "ix")
     assert len(state["docs"]) == len(corpus.reports) + 2
     assert views.top_pairs(open_index(tmp_path / "ix")).total >= len(corpus.pairs()) - 1
+
+
+def test_many_removals_compact_the_parts(corpus, tmp_path: Path) -> None:
+    """Past 30 % dead reports the parts are merged without them; the data equals a build from scratch."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(corpus.folder, folder)
+    build_index([folder], tmp_path / "ix", progress=False)
+    extra = reuse_corpus.build(tmp_path / "more", seed=11, reports=3, plants=0)
+    for name in extra.reports:  # a second part, so that there is something to merge
+        shutil.copy(extra.folder / name, folder / ("x-" + name))
+    build_index([folder], tmp_path / "ix", progress=False)
+    assert len(_state(tmp_path / "ix")["parts"]) == 2
+    for name in sorted(corpus.reports)[::3]:  # a third of them and more
+        (folder / name).unlink()
+    build_index([folder], tmp_path / "ix", progress=False)
+    state = _state(tmp_path / "ix")
+    assert len(state["parts"]) == 1 and state["dead"] == []
+    build_index([folder], tmp_path / "fresh", progress=False)
+    assert _signature(tmp_path / "ix") == _signature(tmp_path / "fresh")
+    add = reuse_corpus.build(tmp_path / "late", seed=12, reports=1, plants=0)
+    for name in add.reports:  # and a compacted part still takes new reports
+        shutil.copy(add.folder / name, folder / ("y-" + name))
+    build_index([folder], tmp_path / "ix", progress=False)
+    assert _state(tmp_path / "ix")["last"]["added_docs"] == 1

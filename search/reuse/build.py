@@ -16,9 +16,7 @@ of their run (`report-search index --rebuild` recomputes everything).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import shutil
 import time
 from collections.abc import Iterator, Sequence

@@ -41,15 +41,6 @@ def group_pairs(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i, i + step
 
 
-def cross_seeds(queries: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (q, t) of every query posting and target posting with the same hash (targets sorted by hash)."""
-    if queries.size == 0 or targets.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lo = np.searchsorted(targets["hash"], queries["hash"], side="left")
-    hi = np.searchsorted(targets["hash"], queries["hash"], side="right")
-    return expand(lo, hi)
-
-
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(q, t) for every q and every t in [lo[q], hi[q])."""
     counts = hi - lo
