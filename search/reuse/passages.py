@@ -3,8 +3,8 @@
 A *seed* says: the k-gram at offset s of paragraph x is also at offset t of paragraph y. Copied text
 gives seeds with the same diagonal s - t, one every few characters; a changed character removes
 the k-grams over it (a gap), an inserted or dropped one shifts the diagonal by one. So seeds of one
-paragraph pair, in diagonal then offset order, belong to one passage while the diagonal moves by at
-most DIAG_SLACK and the gap stays under GAP; a reordered sentence is simply another passage. A
+paragraph pair, in offset order, belong to one passage while the diagonal moves by at most
+DIAG_SLACK from one seed to the next and the gap stays under GAP; a reordered sentence is simply another passage. A
 passage shorter than MIN_CHARS is a common phrase, not a copy. Everything is numpy over all seeds.
 """
 
@@ -61,10 +61,12 @@ def chain(seeds: np.ndarray) -> np.ndarray:
     xs = seeds["xs"].astype(np.int64)
     diag = xs - seeds["ys"].astype(np.int64)
     pair = (xp << 32) | yp
-    order = np.lexsort((((diag + (1 << 31)) << 32) | xs, pair))
+    # in x order: a copy's seeds follow one another there, whichever way its diagonal drifts
+    order = np.lexsort((diag, xs, pair))
     s = seeds[order]
     pair, diag, xs = pair[order], diag[order], xs[order]
     brk = np.ones(s.size, dtype=bool)
+    # a new chain: another paragraph pair, a diagonal moved too far (other text), or a gap too long
     brk[1:] = (pair[1:] != pair[:-1]) | (np.abs(diag[1:] - diag[:-1]) > DIAG_SLACK) | (xs[1:] - xs[:-1] > GAP)
     starts = np.flatnonzero(brk)
     out = np.empty(starts.size, dtype=PASSAGE_DTYPE)
@@ -152,7 +154,7 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
 
 
 def merge_overlaps(passages: np.ndarray) -> np.ndarray:
-    """Passages of one paragraph pair that overlap in x become one (a diagonal that moved too far)."""
+    """Passages of one paragraph pair that overlap in x, from about the same place in y, become one."""
     if passages.size < 2:
         return passages
     p = passages[np.lexsort((passages["a0"], passages["pb"], passages["pa"]))]
@@ -161,7 +163,9 @@ def merge_overlaps(passages: np.ndarray) -> np.ndarray:
     a1 = p["a1"].astype(np.int64)
     offset = np.cumsum(first) * (int(a1.max()) + 1)
     reach = np.maximum.accumulate(a1 + offset) - offset
-    starts = np.flatnonzero(first | np.r_[True, p["a0"][1:].astype(np.int64) > reach[:-1]])
+    diag = p["a0"].astype(np.int64) - p["b0"].astype(np.int64)
+    apart = np.abs(diag[1:] - diag[:-1]) > GAP  # overlapping in x but copied from elsewhere in y
+    starts = np.flatnonzero(first | np.r_[True, (p["a0"][1:].astype(np.int64) > reach[:-1]) | apart])
     out = p[starts].copy()
     out["a1"] = np.maximum.reduceat(p["a1"], starts)
     out["b0"] = np.minimum.reduceat(p["b0"], starts)
