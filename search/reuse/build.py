@@ -17,6 +17,7 @@ of their run (`report-search index --rebuild` recomputes everything).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -119,14 +120,13 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
     id_of = {int(info["num"]): doc_id for doc_id, info in state.docs.items()}
 
     parts = [tmp / name for name in state.parts] + [part]
-    targets = [np.load(p / st.FP_FILE, mmap_mode="r") for p in parts]
-    found: list[np.ndarray] = []
-    near: list[np.ndarray] = []
+    targets = [FingerprintFile(p / st.FP_FILE) for p in parts]
+    found: list[Path] = []  # files of passages and of near-identical pairs, one per slice
+    near: list[Path] = []
     for path in batches:
         fp = np.load(path)
         # where each hash of the batch sits in every part: its count there, and later its seeds
-        ranges = [(np.searchsorted(t["hash"], fp["hash"], side="left"),
-                   np.searchsorted(t["hash"], fp["hash"], side="right")) for t in targets]
+        ranges = [t.ranges(fp["hash"]) for t in targets]
         df = sum((hi - lo for lo, hi in ranges), np.zeros(fp.size, dtype=np.int64))
         formula_fp = df > limit
         _mark_formula_paragraphs(fp["para"], formula_fp, para_formula)
@@ -153,32 +153,44 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
             pick = np.sort(order[a:b])
             got = _passages(query[pick], query_df[pick], [(lo[pick], hi[pick]) for lo, hi in spans], targets,
                             para_doc, dead, para_formula, index, id_of, reader, lengths, hashes, stats)
-            if got is not None:
-                found.append(got[0])
-                near.append(got[1])
+            if got is not None:  # kept on disk until the end: memory holds one slice's
+                found.append(scratch / f"passages-{len(found)}.npy")
+                np.save(found[-1], got[0])
+                near.append(scratch / f"near-{len(near)}.npy")
+                np.save(near[-1], got[1])
         path.unlink()
-    shutil.rmtree(scratch, ignore_errors=True)
     new_paras["formula"] = para_formula[new_paras["num"]]
-    found_all = np.concatenate(found) if found else np.zeros(0, dtype=pas.PASSAGE_DTYPE)
-    near_all = np.concatenate(near) if near else np.zeros(0, dtype=st.NEAR_DTYPE)
-    stats["passages"] = int(found_all.size)
-    stats["near"] = int(near_all.size)
+    stats["passages"] = _concatenate(found, part / st.PASSAGES_FILE, pas.PASSAGE_DTYPE)
+    stats["near"] = _concatenate(near, part / st.NEAR_FILE, st.NEAR_DTYPE)
+    shutil.rmtree(scratch, ignore_errors=True)
     stats["t_passages"] = round(time.perf_counter() - started, 3)
 
     np.save(part / st.PARAS_FILE, new_paras)
-    np.save(part / st.PASSAGES_FILE, found_all)
-    np.save(part / st.NEAR_FILE, near_all)
     state.parts.append(part_name)
     if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
         _compact(tmp, state)
     state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
                       "threshold": limit, "k": shingles.K, "w": shingles.W, "near": shingles.NEAR, "min_chars": pas.MIN_CHARS}
+    reader.close()
     stats["seconds"] = round(time.perf_counter() - started, 3)
     state.last = stats
     st.write_state(tmp, state)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return stats
+
+
+def _concatenate(files: list[Path], out: Path, dtype: np.dtype) -> int:
+    """Write the arrays of several files as one array file, one file in memory at a time; the row count."""
+    sizes = [int(np.load(f, mmap_mode="r").shape[0]) for f in files]
+    result = np.lib.format.open_memmap(out, mode="w+", dtype=dtype, shape=(sum(sizes),))
+    at = 0
+    for f, n in zip(files, sizes):
+        result[at:at + n] = np.load(f)
+        at += n
+    result.flush()
+    del result
+    return at
 
 
 def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, index, id_of, reader, lengths,
@@ -189,7 +201,7 @@ def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, ind
         q, t = pas.expand(lo, hi)
         if q.size == 0:
             continue
-        x, y = query[q], np.asarray(target[t])
+        x, y = query[q], target.rows(t)
         ydoc = para_doc[y["para"]]
         keep = (ydoc < para_doc[x["para"]]) & ~dead[ydoc] & ~para_formula[y["para"]]
         x, y, q = x[keep], y[keep], q[keep]
@@ -228,6 +240,69 @@ def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, ind
     return np.concatenate(found), np.concatenate(near)
 
 
+class FingerprintFile:
+    """A part's fingerprints (sorted by hash) read a chunk at a time with plain reads, never mapped.
+
+    Mapped, every page a lookup touched would count in the build's resident memory until the end
+    (800 MB of fingerprints for ten times lawtext); read, only the chunk at hand does.
+    """
+
+    CHUNK = 1 << 20  # fingerprints read at once (14 MB)
+
+    def __init__(self, path: Path):
+        mapped = np.load(path, mmap_mode="r")
+        self.path, self.size, self.offset = path, int(mapped.shape[0]), int(mapped.offset)
+        del mapped
+        starts = range(0, self.size, self.CHUNK)
+        self.firsts = np.array([int(self._read(a, a + 1)["hash"][0]) for a in starts], dtype=np.int64)
+
+    def _read(self, a: int, b: int) -> np.ndarray:
+        with open(self.path, "rb") as fh:
+            return np.fromfile(fh, dtype=shingles.POSTING_DTYPE, count=b - a,
+                               offset=self.offset + a * shingles.POSTING_DTYPE.itemsize)
+
+    def ranges(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash, [lo, hi) of the rows holding it (lo == hi when none)."""
+        lo = np.zeros(hashes.size, dtype=np.int64)
+        hi = np.zeros(hashes.size, dtype=np.int64)
+        if self.size == 0 or hashes.size == 0:
+            return lo, hi
+        h = hashes.astype(np.int64)
+        first = np.maximum(np.searchsorted(self.firsts, h, side="left") - 1, 0)
+        last = np.maximum(np.searchsorted(self.firsts, h, side="right") - 1, 0)
+        seen = np.zeros(hashes.size, dtype=bool)
+        for c in range(int(first.min()), int(last.max()) + 1):
+            pick = np.flatnonzero((first <= c) & (last >= c))
+            if pick.size == 0:
+                continue
+            a = c * self.CHUNK
+            keys = self._read(a, min(self.size, a + self.CHUNK))["hash"]
+            left = np.searchsorted(keys, hashes[pick], side="left")
+            right = np.searchsorted(keys, hashes[pick], side="right")
+            found = right > left
+            pick, left, right = pick[found], left[found], right[found]
+            fresh = ~seen[pick]  # chunks come in order: the first that holds a hash gives its lo
+            lo[pick[fresh]] = a + left[fresh]
+            hi[pick] = a + right
+            seen[pick] = True
+        return lo, hi
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        """The fingerprints at these row numbers, in the order given."""
+        out = np.empty(index.size, dtype=shingles.POSTING_DTYPE)
+        if index.size == 0:
+            return out
+        order = np.argsort(index, kind="stable")
+        sorted_index = index[order]
+        chunks = sorted_index // self.CHUNK
+        bounds = np.flatnonzero(np.r_[True, chunks[1:] != chunks[:-1], True])
+        for s_, e_ in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            a, b = int(sorted_index[s_]), int(sorted_index[e_ - 1]) + 1
+            block = self._read(a, b)
+            out[order[s_:e_]] = block[sorted_index[s_:e_] - a]
+        return out
+
+
 class NormReader:
     """Normalized texts of a generation's reports, without the display texts `read_units` unpacks.
 
@@ -242,12 +317,26 @@ class NormReader:
 
         self._cache: dict[tuple[str, int], str] = {}
         self._cached = 0
+        self._fds: dict[int, int] = {}
 
         self.segments = [store.Segment(f) for f in sorted((generation / SEGMENTS_DIR).iterdir(), reverse=True)]
         self.where: dict[str, tuple[int, int, int]] = {}
         for s_i, segment in enumerate(self.segments):
             for record in segment.docs:
                 self.where.setdefault(record["doc_id"], (s_i, record["first"], record["rows"]))
+
+    def _fd(self, s_i: int) -> int:
+        # texts are read, not mapped: mapped pages would stay in the build's resident memory
+        fd = self._fds.get(s_i)
+        if fd is None:
+            fd = self._fds[s_i] = os.open(self.segments[s_i].folder / "norm.bin", os.O_RDONLY)
+        return fd
+
+    def close(self) -> None:
+        """Close the text files."""
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
 
     def units(self, doc_id: str) -> list[tuple[str, str, str]]:
         """(paragraph id, kind, normalized text) of a report in reading order ([] when unknown)."""
@@ -261,7 +350,7 @@ class NormReader:
         segment = self.segments[s_i]
         units = segment.units[first:first + rows]
         offs = np.asarray(segment.norm_off[first:first + rows + 1])
-        blob = bytes(segment.norm[int(offs[0]):int(offs[-1])])
+        blob = os.pread(self._fd(s_i), int(offs[-1]) - int(offs[0]), int(offs[0]))
         base = int(offs[0])
         out = []
         for k, u in enumerate(units.tolist()):
@@ -287,10 +376,10 @@ class NormReader:
                 out[i] = text
         if missing:
             offs = np.asarray(segment.norm_off[first:first + rows + 1]).tolist()
-            norm = segment.norm
+            fd = self._fd(s_i)
             for i in missing:
                 if 0 <= i < rows:
-                    text = norm[offs[i]:offs[i + 1]].decode("utf-8")
+                    text = os.pread(fd, offs[i + 1] - offs[i], offs[i]).decode("utf-8")
                     out[i] = text
                     if self._cached + len(text) > self.CACHE_CHARS:
                         self._cache.clear()  # bounded: start again rather than grow
@@ -427,12 +516,14 @@ def _near(found: np.ndarray, lengths: np.ndarray, hashes: np.ndarray, texts: dic
     cand = (cov_a / la >= NEAR_CANDIDATE) & (cov_b / lb >= NEAR_CANDIDATE) & (np.minimum(la, lb) >= shingles.NEAR * np.maximum(la, lb))
     pa, pb = pa[cand], pb[cand]
     same = hashes[pa] == hashes[pb]
-    out = [(int(a), int(b), 1.0) for a, b in zip(pa[same].tolist(), pb[same].tolist())]
+    identical = np.zeros(int(same.sum()), dtype=st.NEAR_DTYPE)
+    identical["a"], identical["b"], identical["similarity"] = pa[same], pb[same], 1.0
+    close = []
     for a, b in zip(pa[~same].tolist(), pb[~same].tolist()):
         j = shingles.similarity(texts.get(a, ""), texts.get(b, ""))
         if j >= shingles.NEAR:
-            out.append((a, b, j))
-    return np.array(out, dtype=st.NEAR_DTYPE)
+            close.append((a, b, j))
+    return np.concatenate([identical, np.array(close, dtype=st.NEAR_DTYPE)])
 
 
 def _compact(folder: Path, state: st.State) -> None:
