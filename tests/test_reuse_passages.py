@@ -23,7 +23,7 @@ def test_one_copy_with_an_inserted_character_is_one_chain() -> None:
 
 def test_another_stretch_on_a_nearby_diagonal_is_another_chain() -> None:
     """Seeds of the next diagonal lying before this one's are other text: no chain spans both."""
-    near = [(x, x + 100) for x in range(200, 260, 5)] + [(x, x + 103) for x in range(0, 40, 5)]
+    near = [(x, x + 103) for x in range(200, 260, 5)] + [(x, x + 100) for x in range(0, 40, 5)]
     chains = pas.chain(_seeds(near))
     assert sorted((int(a), int(b)) for a, b in zip(chains["a0"], chains["a1"])) == [(0, 43), (200, 263)]
 
