@@ -183,14 +183,11 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
 def _concatenate(files: list[Path], out: Path, dtype: np.dtype) -> int:
     """Write the arrays of several files as one array file, one file in memory at a time; the row count."""
     sizes = [int(np.load(f, mmap_mode="r").shape[0]) for f in files]
-    result = np.lib.format.open_memmap(out, mode="w+", dtype=dtype, shape=(sum(sizes),))
-    at = 0
-    for f, n in zip(files, sizes):
-        result[at:at + n] = np.load(f)
-        at += n
-    result.flush()
-    del result
-    return at
+    with open(out, "wb") as fh:
+        _write_header(fh, dtype, sum(sizes))
+        for f in files:
+            fh.write(np.load(f).astype(dtype, copy=False).tobytes())
+    return sum(sizes)
 
 
 def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, index, id_of, reader, lengths,
@@ -442,34 +439,68 @@ MAX_SEEDS = 2_000_000  # seeds chained at once (~60 bytes each with their chains
 MERGE_ROWS = 1_000_000  # fingerprints merged at once (one hash range of every batch)
 
 
+class _Stream:
+    """A fingerprint file read front to back, a few rows at a time."""
+
+    def __init__(self, path: Path, rows: int):
+        mapped = np.load(path, mmap_mode="r")
+        self.path, self.size, self.offset = path, int(mapped.shape[0]), int(mapped.offset)
+        del mapped
+        self.rows, self.at = rows, 0
+        self.buffer = np.zeros(0, dtype=shingles.POSTING_DTYPE)
+
+    def below(self, hi: int) -> np.ndarray:
+        """The next rows whose hash is below `hi` (sorted input: all of them come before the rest)."""
+        while self.at < self.size and (self.buffer.size == 0 or int(self.buffer["hash"][-1]) < hi):
+            with open(self.path, "rb") as fh:
+                more = np.fromfile(fh, dtype=shingles.POSTING_DTYPE, count=min(self.rows, self.size - self.at),
+                                   offset=self.offset + self.at * shingles.POSTING_DTYPE.itemsize)
+            self.at += more.size
+            self.buffer = np.concatenate([self.buffer, more])
+        cut = int(np.searchsorted(self.buffer["hash"], hi)) if hi < (1 << 32) else self.buffer.size
+        out, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return out
+
+
+def _write_header(fh, dtype: np.dtype, rows: int) -> None:
+    np.lib.format.write_array_header_1_0(
+        fh, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (rows,)})
+
+
 def _merge_sorted(files: list[Path], out: Path, keep=None) -> int:
-    """Merge fingerprint files sorted by hash into one, a hash range at a time (memory-bounded)."""
-    arrays = [np.load(f, mmap_mode="r") for f in files]
-    total = sum(a.size for a in arrays)
-    if keep is not None:
-        total = sum(int(keep(np.asarray(a)).sum()) for a in arrays)
-    result = np.lib.format.open_memmap(out, mode="w+", dtype=shingles.POSTING_DTYPE, shape=(total,))
-    if total == 0:
-        del result
-        return 0
-    ranges = max(1, -(-total // MERGE_ROWS))
+    """Merge fingerprint files sorted by hash into one, a hash range at a time, with plain reads and writes.
+
+    Nothing is mapped (mapped pages would count in the build's resident memory); each input holds a
+    buffer of MERGE_ROWS / inputs rows, each range about MERGE_ROWS in all.
+    """
+    per_input = max(4096, MERGE_ROWS // max(1, len(files)))
+    total = 0
+    for f in files:  # how many rows the output will hold (the kept ones, when compacting)
+        stream = _Stream(f, per_input)
+        if keep is None:
+            total += stream.size
+            continue
+        for at in range(0, stream.size, per_input):
+            with open(f, "rb") as fh:
+                rows = np.fromfile(fh, dtype=shingles.POSTING_DTYPE, count=min(per_input, stream.size - at),
+                                   offset=stream.offset + at * shingles.POSTING_DTYPE.itemsize)
+            total += int(keep(rows).sum())
+    streams = [_Stream(f, per_input) for f in files]
+    ranges = max(1, -(-sum(x.size for x in streams) // MERGE_ROWS))
     bounds = [int(x) for x in np.linspace(0, 1 << 32, ranges + 1)]
-    cursor = 0
-    for lo, hi in zip(bounds, bounds[1:]):
-        pieces = []
-        for a in arrays:
-            i = int(np.searchsorted(a["hash"], lo)) if lo < (1 << 32) else a.size
-            j = int(np.searchsorted(a["hash"], hi)) if hi < (1 << 32) else a.size
-            piece = np.asarray(a[i:j])
+    written = 0
+    with open(out, "wb") as fh:
+        _write_header(fh, shingles.POSTING_DTYPE, total)
+        for hi in bounds[1:]:
+            pieces = [x.below(hi) for x in streams]
+            chunk = np.concatenate(pieces) if pieces else np.zeros(0, dtype=shingles.POSTING_DTYPE)
             if keep is not None:
-                piece = piece[keep(piece)]
-            pieces.append(piece)
-        chunk = np.concatenate(pieces) if pieces else np.zeros(0, dtype=shingles.POSTING_DTYPE)
-        chunk = chunk[np.argsort(chunk["hash"], kind="stable")]
-        result[cursor:cursor + chunk.size] = chunk
-        cursor += chunk.size
-    result.flush()
-    del result
+                chunk = chunk[keep(chunk)]
+            chunk = chunk[np.argsort(chunk["hash"], kind="stable")]
+            fh.write(chunk.tobytes())
+            written += chunk.size
+    if written != total:
+        raise RuntimeError(f"merged {written} fingerprints, expected {total}")
     return total
 
 
