@@ -14,6 +14,9 @@ from . import settings
 from .backends.embedded.generation import IndexBusy
 from .backends.embedded.writer import BuildOptions, build
 from .models import IndexSummary
+from .reuse import register_build_hook
+
+register_build_hook()  # text reuse (search.reuse) follows every index generation
 
 
 def default_index_dir() -> Path:

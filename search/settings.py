@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("kwic_paragraphs", 10_000, "语境索引网页最多汇集的段落数（取最新的）；CSV 导出不受此限"),
     Setting("feed_entries", 50, "订阅源默认条数"),
     Setting("compare_terms", 20, "词语对比最多的词数"),
+    Setting("reuse_formula_share", 0.02, "文本复用：出现在超过这一比例报告中的段落或短语视为套话（各位代表、开场结束语、通用提法），不计为复用"),
+    Setting("reuse_formula_min", 5, "文本复用：套话至少要出现在这么多份报告中（报告很少的索引里比例失去意义）"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

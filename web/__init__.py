@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Opened once and shared: the searcher is thread-safe and follows new index generations itself.
     app.extensions[EXTENSION_KEY] = search.open_index(app.config["INDEX_DIR"])
 
-    from . import api, pages, research
+    from . import api, pages, research, reuse
 
     hosts.init_app(app)
     export.init_app(app)
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(export.bp)
     app.register_blueprint(research.bp)
+    app.register_blueprint(reuse.bp)
     _register_errors(app)
 
     @app.after_request

@@ -15,7 +15,7 @@ from search.service import document_of
 from .core import get_searcher, read_params, run_reports, run_search
 from .labels import absolute, citation, highlighted, kind_label, permalink_path, place, safe_url, title_label
 from .params import SearchParams, parse_id, parse_mode, parse_q
-from .views import reports_view, search_view
+from .views import reports_view, search_view, similar_counts
 
 bp = Blueprint("pages", __name__)
 
@@ -90,6 +90,7 @@ class Block:
     match: int = 0  # 1-based number among the matches, 0 when it does not match
     prev_id: str = ""
     next_id: str = ""
+    similar: int = 0  # other reports holding the same or a near-identical paragraph
 
 
 @bp.get("/doc/<doc_id>")
@@ -104,6 +105,7 @@ def document(doc_id: str) -> str:
         abort(404, description=f"没有编号为 {doc_id} 的文档。")
     doc = view.document
     order = {pid: i for i, pid in enumerate(view.matches)}
+    similar = similar_counts([p.id for p in doc.paragraphs])
     blocks: list[Block] = []
     for para in doc.paragraphs:
         link = absolute(permalink_path(para.id, params.q, params.mode))
@@ -114,6 +116,7 @@ def document(doc_id: str) -> str:
             match=0 if n is None else n + 1,
             prev_id=view.matches[n - 1] if n else "",
             next_id=view.matches[n + 1] if n is not None and n + 1 < len(view.matches) else "",
+            similar=similar.get(para.id, 0),
         ))
     back = params.url("/search") if (params.q or params.has_filters()) else None
     # The box searches this document; the rest of the search state rides along for the way back.

@@ -87,6 +87,7 @@ class HitView:
     permalink: str  # relative, carries the query
     absolute: str  # the same under the public base URL (copy link, citation)
     citation: str
+    similar: int = 0  # other reports holding the same or a near-identical paragraph (text reuse)
 
 
 @dataclass
@@ -116,7 +117,14 @@ class Reading:
     suggestions: list[SuggestionLink] = field(default_factory=list)
 
 
-def hit_view(hit: search.Hit, params: SearchParams) -> HitView:
+def similar_counts(ids: list[str]) -> dict[str, int]:
+    """Paragraph id → how many other reports hold it or a near-identical one (the reuse data; {} without it)."""
+    from search.reuse.views import reuse_counts
+
+    return reuse_counts(get_searcher(), ids)
+
+
+def hit_view(hit: search.Hit, params: SearchParams, similar: int = 0) -> HitView:
     """A hit with its labels, highlighted HTML and links."""
     doc = hit.document
     rel = permalink_path(hit.id, params.q, params.mode)
@@ -128,7 +136,7 @@ def hit_view(hit: search.Hit, params: SearchParams) -> HitView:
     return HitView(
         hit.id, hit.doc_id, hit.kind, kind_label(hit.kind), title_label(doc), place(doc), doc.year, doc.type,
         doc.level, " › ".join(hit.section), highlighted(hit.text, hit.spans), doc_url, rel, link,
-        citation(doc, hit.section, link),
+        citation(doc, hit.section, link), similar,
     )
 
 
@@ -268,12 +276,13 @@ def research_links(params: SearchParams) -> list[Link]:
 def search_view(params: SearchParams, result: search.SearchResult) -> dict:
     """Everything the paragraph results template renders, as plain data."""
     chosen = selects(result)
+    similar = similar_counts([h.id for h in result.hits])
     pages = result.pages
     first = (params.page - 1) * params.per_page + 1
     return {
         **common(params, result, result.total, result.documents),
         "result": result,
-        "hits": [hit_view(h, params) for h in result.hits],
+        "hits": [hit_view(h, params, similar.get(h.id, 0)) for h in result.hits],
         "facets": facet_groups(params, result.facets, chosen),
         "charts": result_charts(params, result, chosen),
         "counts": [Link(f"按{label}计", params.with_count(c).url(), c == params.count)
