@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--quiet", action="store_true", help="不显示进度条")
     index.add_argument("--keep-duplicates", action="store_true", help="重复的报告也全部索引（用于基准测试）")
     index.add_argument("--workers", type=_positive_int, default=None, help="读取文件的进程数（默认 2）")
+    index.add_argument("--no-reuse", action="store_true", help="本次不计算文本复用数据（复用页面将提示没有数据）")
 
     query = sub.add_parser("query", help="检索")
     query.add_argument("query", metavar="QUERY")
@@ -110,7 +111,7 @@ def _index(args: argparse.Namespace) -> int:
         summary = build_index(
             args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None,
             rebuild=args.rebuild, columns=columns or None, keep_duplicates=args.keep_duplicates,
-            workers=args.workers,
+            workers=args.workers, reuse=not args.no_reuse,
         )
     except IngestError as exc:
         print(f"错误：{exc.reason}", file=sys.stderr)

@@ -33,11 +33,14 @@ def build_index(
     columns: dict[str, str] | None = None,
     keep_duplicates: bool = False,
     workers: int | None = None,
+    reuse: bool = True,
 ) -> IndexSummary:
     """Index the files under `paths`: update the current generation (or build anew) and swap it in.
 
     `columns` names the text and metadata columns of CSV/JSONL datasets (field → column);
-    `keep_duplicates` indexes every copy of a report (benchmarks that plant copies on purpose).
+    `keep_duplicates` indexes every copy of a report (benchmarks that plant copies on purpose);
+    `reuse=False` writes no text-reuse data this run (the reuse pages then say so; a later run with it
+    computes it for every report).
     """
     import sys
 
@@ -52,6 +55,7 @@ def build_index(
         keep_duplicates=keep_duplicates,
         workers=workers or int(settings.get("build_workers")),
         progress=sys.stderr.isatty() if progress is None else progress,
+        without=frozenset() if reuse else frozenset({"reuse"}),
     )
     index_path = Path(index_dir) if index_dir is not None else default_index_dir()
     return build(paths, index_path, rebuild, options)

@@ -49,6 +49,9 @@ def hook(generation: Path, base: Path | None, added: list[str], removed: list[st
     update(generation, base, added, removed)
 
 
+hook.side = "reuse"  # type: ignore[attr-defined]  # `index --no-reuse` leaves this hook out
+
+
 def update(generation: Path, base: Path | None, added: Sequence[str], removed: Sequence[str]) -> dict:
     """Update the reuse data for a change; returns what was done (also kept in state.json "last")."""
     started = time.perf_counter()

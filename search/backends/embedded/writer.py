@@ -62,6 +62,7 @@ class BuildOptions:
     keep_duplicates: bool = False
     workers: int = 2
     progress: bool = False
+    without: frozenset[str] = frozenset()  # side data not to write this run (a hook's `side` name, e.g. "reuse")
 
 
 @dataclass
@@ -434,7 +435,9 @@ def _write(
     for hook in GENERATION_HOOKS:
         # Side data that follows the generations incrementally (text reuse): told which documents were
         # added and removed; it reads their paragraphs with `read_units` and keeps its files in the folder.
-        hook(generation, base, new_ids, gone_ids)
+        # Left out on request, it is absent from this generation and rebuilt whole by a later run.
+        if getattr(hook, "side", None) not in options.without:
+            hook(generation, base, new_ids, gone_ids)
     table_added = [{k: v for k, v in r.items() if k not in ("first", "rows")} for r in added_records]
     doctable.write(generation, base_for_table, table_removed, table_added)
     summary.documents = len(live_records)
