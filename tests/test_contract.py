@@ -345,3 +345,26 @@ def test_both_engines_give_identical_results_on_lawtext(lawtext_index, lawtext_c
             request = SearchRequest(q=q, page=page, per_page=100, sort="oldest")
             assert _comparable(embedded.search(request)) == _comparable(sphinx.search(request))
     assert len(embedded.search(SearchRequest(q="发展")).facets["province"]) > 20
+
+
+def test_research_views_and_text_reuse_answer_the_same_on_both_engines(sample_index, sample_cluster, oracle):
+    """The views and the reuse pages read only the service API and the side data shipped with the export."""
+    from search import views
+    from search.reuse import views as reuse
+
+    embedded, sphinx = open_index(sample_index), open_index(sample_cluster.root)
+    assert sphinx.backend.side_path("reuse") is not None and sphinx.backend.side_path("seen") is not None
+    request = SearchRequest(q="发展")
+    for name, call in (
+        ("trend", lambda s: views.trend(s, request)),
+        ("first", lambda s: views.first(s, request)),
+        ("kwic", lambda s: views.concordance(s, request)),
+        ("compare", lambda s: views.compare(s, ["发展", "新质生产力"], request)),
+        ("feed", lambda s: views.feed(s, request)),
+        ("reuse pairs", lambda s: reuse.top_pairs(s)),
+    ):
+        assert call(embedded) == call(sphinx), name
+    ids = [p.para.id for p in oracle.units[::37]]
+    assert reuse.reuse_counts(embedded, ids) == reuse.reuse_counts(sphinx, ids)
+    for doc in oracle.documents[:6]:
+        assert reuse.doc_reuse(embedded, doc.doc_id) == reuse.doc_reuse(sphinx, doc.doc_id)

@@ -28,7 +28,7 @@ from ..base import Backend, BackendError, IndexUnavailable, MatchNode, Unit, par
 from .charmap import CharMap
 from .client import Pool
 from .config import Deployment, Generation, generation_folder, read_deployment
-from .export import BIGRAMS_FILE, DOCUMENTS_FILE, seq_of
+from .export import BIGRAMS_FILE, DOCUMENTS_FILE, SIDE_DIR, seq_of
 from .matchexpr import FALSE, match_expression
 
 _COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
@@ -319,6 +319,11 @@ class SphinxBackend(Backend):
         key = np.uint64((ord(pair[0]) << 21) | ord(pair[1]))
         i = int(np.searchsorted(gen.bigram_keys, key))
         return int(gen.bigram_counts[i]) if i < gen.bigram_keys.size and gen.bigram_keys[i] == key else 0
+
+    def side_path(self, name: str) -> Path | None:
+        """The side data exported with the current generation (text reuse, first-seen times), if any."""
+        folder = generation_folder(self.root, self._refresh().gen) / SIDE_DIR / name
+        return folder if folder.is_dir() else None
 
     def stats(self) -> dict:
         """Figures of the deployment."""

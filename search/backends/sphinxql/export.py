@@ -21,6 +21,8 @@ index's bigram counts, for the suggestions' cheap existence checks).
 from __future__ import annotations
 
 import json
+import shutil
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ from .charmap import CharMap
 ROW_BITS = 40  # a row: export sequence number << ROW_BITS | position (1-based) in document order
 DOCUMENTS_FILE = "documents.json"
 BIGRAMS_FILE = "bigrams.npz"
+SIDE_DIR = "side"  # the generation's side data: text reuse, first-seen times
+SIDE_DATA = ("reuse", "seen")
 ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("doc", "uint"), ("ordinal", "uint"), ("kind", "uint"), ("level", "uint"), ("phash", "uint"), ("dup", "uint"),
     ("k_relevance", "bigint"), ("k_newest", "bigint"), ("k_oldest", "bigint"), ("k_document", "bigint"),
@@ -154,6 +158,7 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
             "rare": charmap.extra,
         }, ensure_ascii=False), encoding="utf-8")
         _write_bigrams(gen, out_dir / BIGRAMS_FILE)
+        _copy_side_data(gen.path, out_dir / SIDE_DIR)
         return ExportSummary(
             source=gen.path.name, documents=n_docs, paragraphs=int(counts.sum()),
             shard_paragraphs=shard_rows,
@@ -164,6 +169,24 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
         )
     finally:
         backend.close()
+
+
+def _copy_side_data(generation: Path, out: Path) -> None:
+    """The generation's engine-neutral side data (text reuse, first-seen times) beside the export.
+
+    Hard links where the deployment shares the index's file system (nothing in them is ever rewritten
+    in place), copies otherwise; `SphinxBackend.side_path` serves them as the embedded engine does.
+    """
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    for name in SIDE_DATA:
+        src = generation / name
+        if src.is_dir():
+            shutil.copytree(src, out / name, copy_function=link_or_copy)
 
 
 def _write_bigrams(gen, path: Path) -> None:  # noqa: ANN001 - an embedded _Generation
