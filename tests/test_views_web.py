@@ -334,3 +334,28 @@ def test_the_result_page_opens_each_view_for_the_same_selection(http):
         assert query.get("province") == ["江苏省"] and query.get("mode") == ["words"], path
         assert query.get("terms" if path == "/compare" else "q") == ["新质生产力"], path
         assert http.get(html.unescape(url)).status_code == 200, path
+
+
+def test_the_year_chart_spans_the_years_where_the_query_occurs(tmp_path_factory):
+    """Every year from the first to the last with a match (zeros between included), not the index's span."""
+    from web import create_app
+
+    from .oracle import Oracle, read_corpus
+    from .test_views import SAMPLE, build_years_index
+
+    index, manifest = build_years_index(tmp_path_factory.mktemp("year-chart"))
+    oracle = Oracle(read_corpus([SAMPLE], manifest))
+    client = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client()
+    all_years = sorted({d.year for d in oracle.documents})
+    checked = 0
+    for q in ("新质生产力", "发展", "溧阳", "常州"):
+        years = sorted({u.doc.year for u in oracle.matches(q)})
+        if not years:
+            continue
+        page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        chart = page[page.index('data-name="year"'):]
+        chart = chart[:chart.index("</figure>")]
+        shown = [int(y) for y in re.findall(r"<title>(\d{4})年", chart)]
+        assert shown == list(range(years[0], years[-1] + 1)), q
+        checked += shown != all_years
+    assert checked  # at least one query spans fewer years than the index

@@ -88,7 +88,7 @@ def province_chart(facet: list[search.FacetValue], metric: str, url: Toggle) -> 
 
 
 def year_chart(facet: list[search.FacetValue], years: list[int], metric: str, url: Toggle) -> Chart:
-    """One column per year from the index's first to its last year, zeros included."""
+    """One column per year from the first to the last of `years`, zeros included."""
     unit = "份" if metric == "reports" else "段"
     counts = {fv.value: (fv.documents if metric == "reports" else fv.count, fv.selected) for fv in facet if fv.known}
     span = list(range(min(years), max(years) + 1)) if years else []

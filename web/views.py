@@ -230,7 +230,10 @@ def result_charts(params: SearchParams, result: search.SearchResult,
     def toggle(name: str, value: str) -> str:
         return params.toggled(name, value, chosen.get(name)).url()
 
-    years = [int(v) for v in get_searcher().catalog().values.get("year", [])]
+    # The years from the first to the last where the query occurs, or that the filter chose, zeros
+    # between them included (the index's whole span, 1954–2026, left a phrase of 2024 three slivers).
+    facet = result.facets.get("year", [])
+    years = [int(fv.value) for fv in facet if fv.known and (fv.count or fv.selected)]
     out = []
     provinces = result.facets.get("province", [])
     if any(fv.count for fv in provinces):
