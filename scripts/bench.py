@@ -162,11 +162,13 @@ def scaled_corpus(corpus: Path, k: int, dest: Path) -> Path:
 
 
 # -- builds ---------------------------------------------------------------------------------------------
-def build(code: Path, corpus: Path, index: Path, keep_duplicates: bool) -> dict:
+def build(code: Path, corpus: Path, index: Path, keep_duplicates: bool, reuse: bool = True) -> dict:
     """`report-search index` from the code in `code`, in a child process, with its tree's memory sampled."""
     args = [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index), "--rebuild", "--quiet"]
     if keep_duplicates:
         args.append("--keep-duplicates")
+    if not reuse:
+        args.append("--no-reuse")
     env = {**os.environ, "PYTHONPATH": str(code)}
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
@@ -445,6 +447,7 @@ def main() -> int:
     ap.add_argument("--sphinx", action="store_true", help="also a two-shard Sphinx cluster exported from the 1× index")
     ap.add_argument("--views", action="store_true", help="also the research views (scripts/bench_views.py) on the 1× index")
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--reuse-scales", default="1", help="sizes also built with the text-reuse data (the others: search index only)")
     ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     ap.add_argument("--work", type=Path, default=None, help="folder for corpora and indexes (default: temporary)")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here too")
@@ -472,9 +475,18 @@ def main() -> int:
         for k in scales:
             corpus = scaled_corpus(args.corpus, k, work / f"corpus-{k}x")
             index = work / f"index-{k}x"
-            b = build(ROOT, corpus, index, keep_duplicates=k > 1)
+            b = build(ROOT, corpus, index, keep_duplicates=k > 1, reuse=False)
+            entry: dict = {"build": b}
+            if str(k) in args.reuse_scales.split(","):
+                shutil.rmtree(index, ignore_errors=True)
+                with_reuse = build(ROOT, corpus, index, keep_duplicates=k > 1, reuse=True)
+                generation = index / os.readlink(index / "current")
+                with_reuse["reuse_mb"] = round(folder_mb(generation / "reuse"), 1) if (generation / "reuse").is_dir() else 0
+                entry["build_with_reuse"] = with_reuse
+                print(f"{k}× with text reuse: build {with_reuse['seconds']} s, peak {with_reuse['peak_rss_mb']} MB, "
+                      f"reuse data {with_reuse['reuse_mb']} MB")
             q = run_queries(ROOT, index, args.queries, args.runs)
-            entry: dict = {"build": b, "queries": q}
+            entry["queries"] = q
             print(f"{k}×: build {b['seconds']} s ({b['characters'] / max(b['seconds'], 1e-9) / 1e3:.0f} k chars/s), "
                   f"peak {b['peak_rss_mb']} MB (largest process {b['peak_rss_one_mb']} MB), index {b['index_mb']} MB, "
                   f"{b['paragraphs']} paragraphs")
@@ -543,6 +555,8 @@ def print_report(report: dict, queries: list[dict]) -> None:
         rows.append((f"baseline {report['baseline']['commit']} 1×", report["baseline"]["build"], None, report["baseline"]["queries"]))
     for k, entry in report["scales"].items():
         rows.append((f"embedded {k}×", entry["build"], entry.get("serve_memory"), entry["queries"]))
+        if "build_with_reuse" in entry:
+            rows.append((f"embedded {k}× + text reuse", entry["build_with_reuse"], None, None))
         if "tantivy" in entry:
             t = entry["tantivy"]
             rows.append((f"tantivy {k}×", {**t["build"], "peak_rss_one_mb": "", "paragraphs": 0},
