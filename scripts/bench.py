@@ -471,6 +471,14 @@ def main() -> int:
             b = build(baseline_dir, args.corpus, old_index, keep_duplicates=False)
             q = run_queries(baseline_dir, old_index, args.queries, args.runs)
             report["baseline"] = {"commit": args.baseline, "build": b, "queries": q}
+            if not args.no_http:
+                proc, base = start_server(baseline_dir, old_index)
+                try:
+                    report["baseline"]["http_ms"] = http_times(base, queries, args.runs)
+                    report["baseline"]["serve_memory"] = {"first": _rollup(proc.pid)}
+                finally:
+                    proc.terminate()
+                    proc.wait(10)
             print(f"baseline {args.baseline}: build {b['seconds']} s, peak {b['peak_rss_mb']} MB, index {b['index_mb']} MB")
         for k in scales:
             corpus = scaled_corpus(args.corpus, k, work / f"corpus-{k}x")
@@ -552,7 +560,8 @@ def print_report(report: dict, queries: list[dict]) -> None:
     print("|---|---|---|---|---|---|---|")
     rows = []
     if "baseline" in report:
-        rows.append((f"baseline {report['baseline']['commit']} 1×", report["baseline"]["build"], None, report["baseline"]["queries"]))
+        rows.append((f"baseline {report['baseline']['commit']} 1×", report["baseline"]["build"],
+                     report["baseline"].get("serve_memory"), report["baseline"]["queries"]))
     for k, entry in report["scales"].items():
         rows.append((f"embedded {k}×", entry["build"], entry.get("serve_memory"), entry["queries"]))
         if "build_with_reuse" in entry:
@@ -573,6 +582,8 @@ def print_report(report: dict, queries: list[dict]) -> None:
     columns = []
     if "baseline" in report:
         columns.append(("baseline first", [a["times"][0] for a in report["baseline"]["queries"]["answers"]]))
+        if "http_ms" in report["baseline"]:
+            columns.append(("baseline HTTP first", [t[0] for t in report["baseline"]["http_ms"]]))
     for k, entry in report["scales"].items():
         answers = entry["queries"]["answers"]
         columns.append((f"{k}× first", [a["times"][0] for a in answers]))
