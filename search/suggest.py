@@ -10,33 +10,64 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 Counter = Callable[[Sequence[str]], list[int]]
 
 
 @lru_cache(maxsize=1)
-def _homophones() -> dict[str, tuple[str, ...]]:
-    """Toneless pinyin syllable → the common CJK characters read that way."""
-    from pypinyin.contrib.tone_convert import to_normal
-    from pypinyin.pinyin_dict import pinyin_dict
+def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(character → its toneless readings, reading → the characters read that way), CJK unified ideographs.
 
-    table: dict[str, list[str]] = {}
-    for code, readings in pinyin_dict.items():
+    Taken once from pypinyin's dictionary, which is then let go: loaded whole it held 52 MB of a
+    serving process's heap, these two tables a few.
+    """
+    pinyin_dict = _pinyin_dict()
+    readings: dict[str, tuple[str, ...]] = {}
+    homophones: dict[str, list[str]] = {}
+    for code, value in pinyin_dict.items():
         if 0x4E00 <= code <= 0x9FFF:
-            for reading in readings.split(","):
-                table.setdefault(to_normal(reading), []).append(chr(code))
-    return {k: tuple(v) for k, v in table.items()}
+            char = chr(code)
+            readings[char] = tuple(dict.fromkeys(_toneless(r) for r in value.split(",")))
+            for reading in readings[char]:
+                homophones.setdefault(reading, []).append(char)
+    return readings, {k: tuple(v) for k, v in homophones.items()}
 
 
-@lru_cache(maxsize=4096)
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's character table (code point → "zhī,zhì"), read from its module file alone.
+
+    Importing the package loads its phrase tables too and keeps them referenced (52 MB of heap).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("pypinyin")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    module_spec = importlib.util.spec_from_file_location("_report_search_pinyin_dict", folder / "pinyin_dict.py")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0300\u0301\u0304\u030c"))  # grave, acute, macron, caron (ü keeps its dots)
+
+
+def _toneless(reading: str) -> str:
+    """"zhì" → "zhi", "lǘ" → "lü"."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", reading).translate(_TONE_MARKS))
+
+
+def _homophones() -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin syllable → the CJK characters read that way."""
+    return _tables()[1]
+
+
 def _readings(char: str) -> tuple[str, ...]:
-    from pypinyin import Style, pinyin
-
-    if not ("\u4e00" <= char <= "\u9fff"):
-        return ()
-    return tuple(dict.fromkeys(r for group in pinyin(char, style=Style.NORMAL, heteronym=True) for r in group))
+    """The toneless readings of a character (none for a character that is not a CJK ideograph)."""
+    return _tables()[0].get(char, ())
 
 
 def longest_part(phrase: str, count: Counter) -> tuple[str, int] | None:
