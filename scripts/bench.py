@@ -230,6 +230,39 @@ print(json.dumps({"open_s": opened, "answers": out, "rss": rss()}, ensure_ascii=
 '''
 
 
+SWAPS = r'''
+import gc, json, re, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import search
+index, corpus, swaps = sys.argv[2], sys.argv[3], int(sys.argv[4])
+def mem():
+    s = open("/proc/self/status").read()
+    return {k: int(re.search(rf"{k}:\s+(\d+)", s).group(1)) // 1024 for k in ("VmRSS", "RssAnon", "RssFile")}
+searcher = search.open_index(index)
+def work():
+    for q in ("发展", "新质生产力", '"高质量发展"', "养老 OR 托育"):
+        searcher.search(search.SearchRequest(q=q))
+    gc.collect()
+work()
+out = [mem()]
+for _ in range(swaps):
+    subprocess.run([sys.executable, "-m", "search", "index", corpus, "--index", index, "--rebuild", "--quiet", "--no-reuse"],
+                   check=True, capture_output=True, cwd=sys.argv[1])
+    work()
+    out.append(mem())
+print(json.dumps(out))
+'''
+
+
+def swap_memory(index: Path, corpus: Path, swaps: int = 3) -> list[dict]:
+    """A searcher's memory after each of `swaps` rebuilds it switches to (anonymous vs file-backed)."""
+    done = subprocess.run([sys.executable, "-c", SWAPS, str(ROOT), str(index), str(corpus), str(swaps)],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"swap measurement failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_queries(code: Path, index: Path, queries: Path, runs: int) -> dict:
     """Answer the mix in a child process with the code in `code` (an index built by that code)."""
     done = subprocess.run([sys.executable, "-c", RUNNER, str(code), str(index), str(queries), str(runs)],
@@ -531,6 +564,10 @@ def main() -> int:
                 tb = tantivy_build(index, tfolder)
                 tq = tantivy_queries(index, tfolder, args.queries, args.runs)
                 entry["tantivy"] = {"build": tb, "queries": tq}
+            if k == 1:
+                entry["swaps"] = swap_memory(index, corpus)
+                print("searcher memory after each generation swap (RSS / anonymous / file MB): "
+                      + ", ".join(f"{m['VmRSS']}/{m['RssAnon']}/{m['RssFile']}" for m in entry["swaps"]))
             if k == 1 and args.sphinx:
                 sys.path.insert(0, str(ROOT / "scripts"))
                 from bench_sphinx import bench_sphinx
