@@ -218,6 +218,8 @@ def _passages(query, query_df, spans, targets, para_doc, dead, para_formula, ind
     stats["seeds"] += int(all_seeds.size)
     chains = pas.chain(all_seeds)
     del all_seeds
+    if chains.size == 0:  # seeds, but none chained (lone seeds of common phrases, or all filtered out)
+        return None
     # The texts of the paragraphs the chains join, to grow them to the copy's ends and to compare
     # paragraphs: read for chunks of chains by earlier paragraph, about TEXT_CHARS characters each.
     chains = chains[np.argsort(chains["pb"], kind="stable")]
