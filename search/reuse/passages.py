@@ -88,14 +88,20 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     the copied text; the texts themselves say where the copy really starts and ends. A single
     changed character is stepped over when the next CONFIRM characters agree again (SKIPS times).
     """
-    if chains.size == 0:
-        return chains
     nums = np.array(sorted(texts), dtype=np.int64)
     lengths = np.array([len(texts[n]) for n in nums.tolist()], dtype=np.int64)
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
     codes = np.empty(int(lengths.sum()), dtype=np.uint32)
     for n, at, size in zip(nums.tolist(), starts.tolist(), lengths.tolist()):
         codes[at:at + size] = np.frombuffer(texts[n].encode("utf-32-le"), dtype=np.uint32)
+    return extend_codes(chains, nums, starts, lengths, codes, reach)
+
+
+def extend_codes(chains: np.ndarray, nums: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                 codes: np.ndarray, reach: int = REACH) -> np.ndarray:
+    """`extend` with the texts as code points: paragraph nums[i] (sorted) is codes[starts[i]:starts[i] + lengths[i]]."""
+    if chains.size == 0 or nums.size == 0:
+        return chains[:0]
     ia = np.searchsorted(nums, chains["pa"].astype(np.int64))
     ib = np.searchsorted(nums, chains["pb"].astype(np.int64))
     known = (nums[np.minimum(ia, nums.size - 1)] == chains["pa"]) & (nums[np.minimum(ib, nums.size - 1)] == chains["pb"])

@@ -82,15 +82,46 @@ class Batch:
 def batch(texts: Sequence[str], numbers: np.ndarray) -> Batch:
     """Letters of normalized `texts` (paragraph `numbers[i]` is `texts[i]`)."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    codes = codes_of("".join(texts))
-    offsets = np.arange(codes.size, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    owner = np.repeat(np.asarray(numbers, dtype=np.uint32), lengths)
+    return batch_of_codes(codes_of("".join(texts)), lengths, numbers)
+
+
+def batch_of_codes(codes: np.ndarray, lengths: np.ndarray, numbers: np.ndarray) -> Batch:
+    """`batch` from the code points of the texts end to end and each text's length."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
     keep = word_mask(codes)
+    kept = np.flatnonzero(keep)
     running = np.zeros(codes.size + 1, dtype=np.int64)
     np.cumsum(keep, out=running[1:])
-    ends = np.cumsum(lengths)
-    bounds = np.concatenate([running[ends - lengths], running[ends[-1:]]]) if len(texts) else np.zeros(1, np.int64)
-    return Batch(codes[keep].astype(np.uint64), offsets[keep].astype(np.uint32), owner[keep], bounds)
+    bounds = np.concatenate([running[starts], running[-1:]]) if lengths.size else np.zeros(1, np.int64)
+    sizes = np.diff(bounds)
+    # per kept character: its offset in its paragraph's normalized text, and the paragraph's number
+    origin = (kept - np.repeat(starts, sizes)).astype(np.uint32)
+    owner = np.repeat(np.asarray(numbers, dtype=np.uint32), sizes)
+    return Batch(codes[kept].astype(np.uint64), origin, owner, bounds)
+
+
+def text_keys(codes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text (code points end to end): two independent 64-bit hashes of its whole normalized text.
+
+    Texts with equal keys and lengths are taken as equal (a false match among a billion texts has a
+    chance of about 10^-20): the build computes passages once for a set of identical paragraphs.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    one = np.zeros(lengths.size, dtype=np.uint64)
+    two = np.zeros(lengths.size, dtype=np.uint64)
+    nonempty = lengths > 0
+    if not nonempty.any():
+        return one, two
+    starts = np.cumsum(lengths) - lengths
+    position = (np.arange(codes.size, dtype=np.int64) - np.repeat(starts, lengths)).astype(np.uint64)
+    c = codes.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        a = _mix(c ^ (position << np.uint64(24)) ^ np.uint64(0x243F6A8885A308D3))
+        b = _mix((c * np.uint64(0x9E3779B97F4A7C15)) ^ _mix(position + np.uint64(0x13198A2E03707344)))
+        one[nonempty] = np.add.reduceat(a, starts[nonempty])
+        two[nonempty] = np.add.reduceat(b, starts[nonempty])
+    return one, two
 
 
 def kgram_hashes(b: Batch, k: int = K) -> tuple[np.ndarray, np.ndarray]:
