@@ -65,6 +65,7 @@ def test_workers_and_task_sizes_change_nothing(copied: Path, monkeypatch: pytest
     assert alone["stats"]["passages"] > 0 and alone["stats"]["near"] > 0
     assert alone["stats"]["classes"] < alone["stats"]["paragraphs"]  # the copies' paragraphs are classes
     monkeypatch.setattr(build, "POOL_CHARS", 0)  # in worker processes, in many joins and passage tasks
+    monkeypatch.setattr(build, "TASK_CHARS", 3_000)  # parts of batches, each told the letters before it
     monkeypatch.setattr(build, "JOIN_ROWS", 5_000)
     monkeypatch.setattr(build, "MAX_SEEDS", 2_000)
     shared = _compute(copied, workers=2)

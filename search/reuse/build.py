@@ -42,11 +42,12 @@ from . import passages as pas
 from . import storage as st
 
 FOLDER = "reuse"
-BATCH_CHARS = 2_000_000  # characters fingerprinted at once: ~60 bytes each in numpy arrays
+BATCH_CHARS = 2_000_000  # characters of a batch (the first paragraph of a batch has no windows reaching before it)
+TASK_CHARS = 1_000_000  # characters fingerprinted at once (a part of a batch): ~60 bytes each in numpy arrays
 FORMULA_PARAGRAPH = 0.5  # share of a paragraph's fingerprints that are formula phrases making it a formula
 MAX_PARTS = 12  # more parts than this, or DEAD_SHARE of reports dead, and the parts are compacted
 DEAD_SHARE = 0.3
-MAX_SEEDS = 2_000_000  # seeds chained at once (~60 bytes each with their chains)
+MAX_SEEDS = 1_000_000  # seeds chained at once by a task (~150 bytes each with their chains)
 JOIN_ROWS = 4_000_000  # fingerprints of all inputs per join task (a hash range)
 POOL_CHARS = 4_000_000  # added characters from which the work is shared among worker processes
 LOOKUP_SHARE = 0.5  # a stored part is streamed whole when a lookup would read more than this share of it
@@ -137,22 +138,40 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     n_new = size - first_new
 
     # 1. fingerprint the added reports, batch by batch (sorted by hash, each with its sparse table)
-    done = pool.map(work.fingerprint_task, tasks)
     new_paras = np.concatenate([t.rows for t in tasks]) if tasks else np.zeros(0, dtype=st.PARA_DTYPE)
-    if done:
-        new_paras["letters"] = np.concatenate([d.letters for d in done])
-        new_paras["text_hash"] = np.concatenate([d.text_hash for d in done])
+    offsets = np.cumsum([0] + [t.rows.size for t in tasks])
+    # where each new paragraph's code points are put (its batch's codes file, at this character)
+    code_batch = np.repeat(np.arange(len(tasks), dtype=np.int32), np.diff(offsets))
+    code_at = np.zeros(n_new, dtype=np.int32)
+    for k, t in enumerate(tasks):
+        code_at[offsets[k]:offsets[k + 1]] = np.cumsum(t.rows["length"]) - t.rows["length"]
+        t.rows = t.rows[:0]  # held once, in new_paras
+    others = np.zeros(n_new, dtype=np.uint64)
+    before = np.zeros(n_new, dtype=np.uint8)
+    code_wide = np.zeros(len(tasks), dtype=bool)  # a task's codes file holds 32-bit code points (else 16-bit)
+
+    def fingerprinted(k: int, d: work.Fingerprinted) -> None:
+        sl = slice(int(offsets[k]), int(offsets[k + 1]))
+        new_paras["letters"][sl], new_paras["text_hash"][sl] = d.letters, d.text_hash
+        others[sl], before[sl] = d.others, d.before
+        code_wide[k] = d.wide
+        stats["fingerprints"] += d.fingerprints
+
+    for k, t in enumerate(tasks):
+        t.rows = new_paras[offsets[k]:offsets[k + 1]]
+    pool.map(work.fingerprint_task, tasks, each=fingerprinted)
+    n_tasks = len(tasks)
+    tasks.clear()
     stats["paragraphs"] = int(new_paras.size)
-    stats["fingerprints"] = sum(d.fingerprints for d in done)
     stats["t_fingerprints"] = round(time.perf_counter() - started, 3)
 
     # 2. every paragraph's report, formula flag, length, … by number (earlier parts, then this one)
     old = [st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False) for name in old_parts]
-    para_doc = np.zeros(size, dtype=np.int64)
+    para_doc = np.zeros(size, dtype=np.uint32)
     para_formula = np.zeros(size, dtype=bool)
-    lengths = np.zeros(size, dtype=np.int64)
+    lengths = np.zeros(size, dtype=np.uint32)
     hashes = np.zeros(size, dtype=np.uint64)
-    index = np.zeros(size, dtype=np.int64)
+    index = np.zeros(size, dtype=np.uint32)
     for rows in old + [new_paras]:
         para_doc[rows["num"]] = rows["doc"]
         para_formula[rows["num"]] = rows["formula"] > 0
@@ -162,16 +181,22 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     dead = np.zeros(state.next_doc, dtype=bool)
     dead[state.dead] = True
     old_nums = np.concatenate([r["num"] for r in old]).astype(np.int64) if old else np.zeros(0, np.int64)
+    del old
     old_live = old_nums[~dead[para_doc[old_nums]]]
-    rep, max_new_doc, min_live_doc = _classes(new_paras, done, old_live, para_doc, size)
+    rep, max_new_doc, min_live_doc = _classes(new_paras, others, before, old_live, para_doc, size)
+    del others, before
     stats["classes"] = int(np.unique(rep[first_new:]).size) if n_new else 0
     drop = np.zeros(size, dtype=bool)
     drop[old_nums] = dead[para_doc[old_nums]] | para_formula[old_nums]
+    del old_nums
     limit = threshold(len(state.docs))
     context = join.JoinContext(limit, first_new, rep, drop, max_new_doc, min_live_doc)
+    np.save(scratch / "paras.npy", new_paras)  # back at the end, with the formula flags
+    del new_paras
+    _trim()
 
     # 3. the join: one sort-merge of the new fingerprints and the stored ones
-    batch_files = [scratch / f"fp-{t.index}.npy" for t in tasks]
+    batch_files = [scratch / f"fp-{k}.npy" for k in range(n_tasks)]
     news = [join.FpFile(p) for p in batch_files]
     total_new = sum(x.size for x in news)
     olds = [join.FpFile(tmp / name / st.FP_FILE) for name in old_parts]
@@ -199,29 +224,37 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     ranges = max(1, -(-rows_all // JOIN_ROWS), 2 * pool.n if pool.n > 1 and rows_all > join.MERGE_ROWS else 1)
     bounds = join.hash_bounds(inputs, 0, join.HASHES, ranges)
     before = [sum(x.position(b) for x in news) for b in bounds]
+    fp_count = np.zeros(n_new, dtype=np.int32)
+    formula_count = np.zeros(n_new, dtype=np.int32)
+    firsts = np.zeros(-(-total_new // join.BLOCK), dtype=np.uint32)
+    runs: list[tuple[str, np.ndarray]] = []
+    written = [0]
+
+    def joined(_k: int, j: join.JoinResult) -> None:
+        fp_count[:] += j.fp_count
+        formula_count[:] += j.formula_count
+        firsts[j.firsts[0] // join.BLOCK] = j.firsts[1]
+        runs.extend(j.runs)
+        written[0] += j.rows
+        stats["join_seeds"] = stats.get("join_seeds", 0) + j.seeds
+
     if streamed and pool.n > 1:
         ctx_path = scratch / "join.npz"
         context.save(ctx_path)
         jobs = [work.JoinTask([str(x.path) for x in inputs], flags, lo, hi, str(ctx_path), str(out_fp), nb, str(scratch),
                               str(k), size) for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before))]
-        joined = pool.map(work.join_task, jobs)
+        pool.map(work.join_task, jobs, each=joined)
     else:
-        joined = [join.join_range(inputs, flags, lo, hi, context, out_fp, nb, scratch, str(k), size)
-                  for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before))]
-    del inputs, context, drop, max_new_doc
-    if sum(j.rows for j in joined) != total_new:
+        for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before)):
+            joined(k, join.join_range(inputs, flags, lo, hi, context, out_fp, nb, scratch, str(k), size))
+    del inputs, context, drop, max_new_doc, min_live_doc
+    if written[0] != total_new:
         raise RuntimeError("the join wrote another number of fingerprints than it was given")
-    firsts = np.zeros(-(-total_new // join.BLOCK), dtype=np.uint32)
-    for j in joined:
-        firsts[j.firsts[0] // join.BLOCK] = j.firsts[1]
     np.save(join.index_path(out_fp), firsts)
-    fp_count = sum((j.fp_count for j in joined), np.zeros(n_new, dtype=np.int64))
-    formula_count = sum((j.formula_count for j in joined), np.zeros(n_new, dtype=np.int64))
     # a paragraph most of whose fingerprints are formula phrases is a formula paragraph
     new_formula = (fp_count > 0) & (formula_count >= FORMULA_PARAGRAPH * fp_count)
     para_formula[first_new:] = new_formula
-    new_paras["formula"] = new_formula[new_paras["num"].astype(np.int64) - first_new]
-    runs = [r for j in joined for r in j.runs]
+    del fp_count, formula_count, new_formula
     stats["t_join"] = round(time.perf_counter() - started, 3)
 
     # 4. passages of ranges of new paragraphs, from the seeds of every run
@@ -231,26 +264,22 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     pieces = max(1, -(-total // MAX_SEEDS), 2 * pool.n if pool.n > 1 and total > MAX_SEEDS // 4 else 1)
     cuts = np.unique(np.searchsorted(cum, np.linspace(0, total, pieces + 1)[1:-1], side="left"))
     edges = [0] + [int(c) for c in cuts if 0 < c < counts.size] + [counts.size]
-    members = _members(old_live, new_paras, rep, para_doc)
+    members = _members(np.r_[old_live, np.arange(first_new, size)], rep, para_doc)
+    del rep
     # where each report's texts are (the newest segment holding it, as NormReader finds it)
     segments = [str(seg.folder) for seg in reader.segments]
-    doc_segment = np.full(state.next_doc, -1, dtype=np.int64)
+    doc_segment = np.full(state.next_doc, -1, dtype=np.int32)
     doc_first = np.zeros(state.next_doc, dtype=np.int64)
     for doc_id, info in state.docs.items():
         found = reader.where.get(doc_id)
         if found is not None:
             doc_segment[int(info["num"])], doc_first[int(info["num"])] = found[0], found[1]
-    code_batch = np.zeros(n_new, dtype=np.int32)
-    code_at = np.zeros(n_new, dtype=np.int64)
-    for t in tasks:
-        local = t.rows["num"].astype(np.int64) - first_new
-        code_batch[local] = t.index
-        code_at[local] = np.cumsum(t.rows["length"]) - t.rows["length"]
-    ctx = work.PassageContext(first_new, para_doc, para_formula, lengths, hashes, index, code_batch, code_at,
+    ctx = work.PassageContext(first_new, para_doc, para_formula, lengths, hashes, index, code_batch, code_at, code_wide,
                               members[0], members[1], doc_segment, doc_first, segments, str(scratch))
     ctx_path = scratch / "passages.npz"
     ctx.save(ctx_path)
     del ctx, members, code_batch, code_at
+    _trim()
     jobs = [work.PassageTask(k, [(path, int(table[a]), int(table[b])) for path, table in runs], str(ctx_path))
             for k, (a, b) in enumerate(zip(edges, edges[1:])) if cum[b] > cum[a]]
     found = pool.map(work.passages_task, jobs)
@@ -259,13 +288,29 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     stats["passages"] = _concatenate([f.passages for f in found], part / st.PASSAGES_FILE, pas.PASSAGE_DTYPE)
     stats["near"] = _concatenate([f.near for f in found], part / st.NEAR_FILE, st.NEAR_DTYPE)
     stats["t_passages"] = round(time.perf_counter() - started, 3)
+    new_paras = np.load(scratch / "paras.npy")
+    new_paras["formula"] = para_formula[new_paras["num"]]
     np.save(part / st.PARAS_FILE, new_paras)
     return stats
 
 
-def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) -> list[work.FingerprintTask]:
-    """The added reports numbered, their counted paragraphs as rows, in batches of about BATCH_CHARS characters.
+def _trim() -> None:
+    """Give the memory this process freed back to the system (glibc keeps it otherwise)."""
+    try:
+        import ctypes
 
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
+def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) -> list[work.FingerprintTask]:
+    """The added reports numbered, their counted paragraphs as rows, as fingerprinting tasks.
+
+    Reports are taken in batches of about BATCH_CHARS characters, as they always were: a paragraph's
+    fingerprints depend on how many letters come before it in its batch, up to K - 1 (the windows
+    reaching back before it), and the first paragraph of a batch has none. A task is a part of a batch
+    (about TASK_CHARS characters) told the reports of its batch before it, to count those letters.
     Read from the segments' unit tables only (no text is decoded here).
     """
     from ..backends.embedded import store
@@ -273,14 +318,24 @@ def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) 
     counted = np.array([k in st.COUNTED_KINDS for k in store.KINDS], dtype=bool)
     kind_code = np.array([st.KINDS.index(k) for k in store.KINDS], dtype=np.uint8)
     tasks: list[work.FingerprintTask] = []
-    docs: list = []
-    rows: list[np.ndarray] = []
+    batch: list[tuple[tuple, np.ndarray, int]] = []  # (where the report's texts are, its rows, its characters)
     chars = 0
 
     def flush() -> None:
-        nonlocal docs, rows, chars
-        tasks.append(work.FingerprintTask(len(tasks), docs, np.concatenate(rows), str(scratch)))
-        docs, rows, chars = [], [], 0
+        nonlocal batch, chars
+        start = 0
+        while start < len(batch):
+            stop, size = start, 0
+            while stop < len(batch) and (stop == start or size + batch[stop][2] <= TASK_CHARS):
+                size += batch[stop][2]
+                stop += 1
+            part = batch[start:stop]
+            if any(r.size for _doc, r, _n in part):
+                tasks.append(work.FingerprintTask(len(tasks), [d for d, _r, _n in part],
+                                                  np.concatenate([r for _d, r, _n in part]), str(scratch),
+                                                  [d for d, _r, _n in batch[:start]][::-1]))
+            start = stop
+        batch, chars = [], 0
 
     for doc_id in added:
         num = state.next_doc
@@ -302,19 +357,17 @@ def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) 
             r["length"] = units["length"][pick]
             state.next_para += pick.size
             total = int(r["length"].sum())
-            docs.append((str(reader.segments[s_i].folder), first, n, mask, units["length"].astype(np.int64)))
-            rows.append(r)
+            batch.append(((str(reader.segments[s_i].folder), first, n, mask, units["length"].astype(np.int64)), r, total))
         chars += total
         state.docs[doc_id] = {"num": num, "chars": total}
         if chars >= BATCH_CHARS:
             flush()
-    if rows and sum(r.size for r in rows):
-        flush()
+    flush()
     return tasks
 
 
-def _classes(new_paras: np.ndarray, done: list, old_live: np.ndarray, para_doc: np.ndarray,
-             size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _classes(new_paras: np.ndarray, others: np.ndarray, before: np.ndarray, old_live: np.ndarray,
+             para_doc: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Identical paragraphs as classes: (representative of each paragraph, per representative the latest
     report of a new member (-1: none) and the earliest live report of a member).
 
@@ -324,26 +377,23 @@ def _classes(new_paras: np.ndarray, done: list, old_live: np.ndarray, para_doc: 
     reach that far back), have the same fingerprints and the same texts: one class, represented by
     its first paragraph. A stored paragraph is a class of its own.
     """
-    rep = np.arange(size, dtype=np.int64)
-    max_new_doc = np.full(size, -1, dtype=np.int64)
-    min_live_doc = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    rep = np.arange(size, dtype=np.int32)
+    max_new_doc = np.full(size, -1, dtype=np.int32)
+    min_live_doc = np.full(size, np.iinfo(np.int32).max, dtype=np.int32)
     min_live_doc[old_live] = para_doc[old_live]
     if new_paras.size == 0:
         return rep, max_new_doc, min_live_doc
+    nums = new_paras["num"].astype(np.int64)
     if not CLASSES:
-        nums = new_paras["num"].astype(np.int64)
         max_new_doc[nums] = min_live_doc[nums] = new_paras["doc"]
         return rep, max_new_doc, min_live_doc
-    one = new_paras["text_hash"]
-    two = np.concatenate([d.others for d in done])
-    before = np.concatenate([d.before for d in done])
-    nums = new_paras["num"].astype(np.int64)
-    docs = new_paras["doc"].astype(np.int64)
-    order = np.lexsort((nums, before, new_paras["length"], two, one))
-    one, two, before, length = one[order], two[order], before[order], new_paras["length"][order]
-    nums, docs = nums[order], docs[order]
-    start = np.flatnonzero(np.r_[True, (one[1:] != one[:-1]) | (two[1:] != two[:-1]) | (length[1:] != length[:-1])
-                                 | (before[1:] != before[:-1])])
+    shape = (new_paras["length"].astype(np.int64) << 8) | before
+    order = np.lexsort((nums, shape, others, new_paras["text_hash"]))
+    one, two, shape = new_paras["text_hash"][order], others[order], shape[order]
+    start = np.flatnonzero(np.r_[True, (one[1:] != one[:-1]) | (two[1:] != two[:-1]) | (shape[1:] != shape[:-1])])
+    del one, two, shape
+    nums, docs = nums[order], new_paras["doc"][order].astype(np.int32)
+    del order
     sizes = np.diff(np.r_[start, nums.size])
     first = nums[start]  # the smallest number: nums ascend within a class
     rep[nums] = np.repeat(first, sizes)
@@ -352,13 +402,11 @@ def _classes(new_paras: np.ndarray, done: list, old_live: np.ndarray, para_doc: 
     return rep, max_new_doc, min_live_doc
 
 
-def _members(old_live: np.ndarray, new_paras: np.ndarray, rep: np.ndarray, para_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _members(nums: np.ndarray, rep: np.ndarray, para_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Live paragraphs sorted by (representative, report, number): (rep << 32 | report, number)."""
-    nums = np.concatenate([old_live, new_paras["num"].astype(np.int64)])
-    docs = para_doc[nums]
-    reps = rep[nums]
-    order = np.lexsort((nums, docs, reps))
-    return (reps[order] << 32) | docs[order], nums[order].astype(np.uint32)
+    key = (rep[nums].astype(np.int64) << 32) | para_doc[nums]
+    order = np.lexsort((nums, key))
+    return key[order], nums[order].astype(np.uint32)
 
 
 def _concatenate(files: list[str], out: Path, dtype: np.dtype) -> int:

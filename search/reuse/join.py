@@ -31,9 +31,9 @@ from . import passages as pas
 from . import shingles
 
 BLOCK = 512  # rows of a fingerprint file per entry of its sparse table (7 KB read to find a hash)
-MERGE_ROWS = 1_000_000  # rows of all inputs merged at once (~50 MB with their group arrays)
-MAX_PAIRS = 2_000_000  # row pairs of one hash group's slice formed at once
-RUN_SEEDS = 2_000_000  # seeds sorted by x and written at once
+MERGE_ROWS = 500_000  # rows of all inputs merged at once (~60 bytes each with their group arrays)
+MAX_PAIRS = 1_000_000  # row pairs formed at once (~100 bytes each until they are seeds)
+RUN_SEEDS = 1_000_000  # seeds sorted by x's block and written at once (28 bytes each, three copies)
 BLOCKS_OF = 256  # paragraphs per count in a seed run's table
 HASHES = 1 << 32
 ROW = shingles.POSTING_DTYPE
@@ -201,12 +201,11 @@ def join_range(inputs: list, new: list[bool], lo_hash: int, hi_hash: int, ctx: J
     `out_fp` (already sized); `paragraphs` is the count of all paragraph numbers (for the run tables).
     """
     n_new = ctx.rep.size - ctx.first_new
-    fp_count = np.zeros(max(0, n_new), dtype=np.int64)
-    formula_count = np.zeros(max(0, n_new), dtype=np.int64)
+    fp_count = np.zeros(max(0, n_new), dtype=np.int32)
+    formula_count = np.zeros(max(0, n_new), dtype=np.int32)
     at = [x.position(lo_hash) for x in inputs]
-    end = [x.position(hi_hash) for x in inputs]
-    total = sum(e - a for a, e in zip(at, end))
-    bounds = hash_bounds(inputs, lo_hash, hi_hash, max(1, -(-total // MERGE_ROWS)))
+    sample = sum(int(np.searchsorted(x.firsts, hi_hash) - np.searchsorted(x.firsts, lo_hash)) for x in inputs)
+    bounds = hash_bounds(inputs, lo_hash, hi_hash, max(1, -(-sample * BLOCK // MERGE_ROWS)))
     written = new_before
     first_rows: list[np.ndarray] = []
     first_hashes: list[np.ndarray] = []
@@ -232,10 +231,16 @@ def join_range(inputs: list, new: list[bool], lo_hash: int, hi_hash: int, ctx: J
     with open(out_fp, "r+b") as out:
         header = np.load(out_fp, mmap_mode="r").offset
         for hi in bounds[1:]:
-            stop = [x.position(hi) for x in inputs] if hi < hi_hash else end
-            parts = [x.read(a, b) for x, a, b in zip(inputs, at, stop)]
+            parts = []
+            for i, x in enumerate(inputs):
+                # every row below hi lies before the first block starting at hi or above: read up to
+                # there and keep the rows below hi (the rest is read again with the next range)
+                stop = x.size if hi >= HASHES else min(x.size, int(np.searchsorted(x.firsts, hi)) * BLOCK)
+                got = x.read(at[i], stop)
+                got = got[:int(np.searchsorted(got["hash"], hi))] if hi < HASHES else got
+                at[i] += got.size
+                parts.append(got)
             flags = [np.full(p.size, f, dtype=bool) for p, f in zip(parts, new)]
-            at = stop
             rows = np.concatenate(parts) if parts else np.zeros(0, dtype=ROW)
             is_new = np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
             if rows.size == 0:
@@ -256,8 +261,8 @@ def join_range(inputs: list, new: list[bool], lo_hash: int, hi_hash: int, ctx: J
             first_hashes.append(mine["hash"][pick])
             written += mine.size
             local = mine["para"].astype(np.int64) - ctx.first_new
-            fp_count += np.bincount(local, minlength=n_new)
-            formula_count += np.bincount(local[df[is_new] > ctx.limit], minlength=n_new)
+            fp_count += np.bincount(local, minlength=n_new).astype(np.int32)
+            formula_count += np.bincount(local[df[is_new] > ctx.limit], minlength=n_new).astype(np.int32)
             del mine, local, k
 
             # the representatives' rows of the groups that can hold seeds

@@ -48,6 +48,8 @@ def codes_of(text: str) -> np.ndarray:
 def word_mask(codes: np.ndarray) -> np.ndarray:
     """True where a code point is a letter or digit (astral characters count as letters)."""
     table = _word_table()
+    if codes.size and int(codes.max()) < 0x10000:
+        return table[codes]
     out = np.ones(codes.size, dtype=bool)
     bmp = codes < 0x10000
     out[bmp] = table[codes[bmp]]
@@ -62,11 +64,15 @@ def stripped(text: str) -> str:
 
 def _mix(h: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer: spreads polynomial hashes so window minima are random positions."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    h = h ^ (h >> np.uint64(30))  # a new array: the argument is left as it is
+    t = h >> np.uint64(27)  # the others in place: fewer passes over memory
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    np.right_shift(h, np.uint64(27), out=t)
+    h ^= t
+    h *= np.uint64(0x94D049BB133111EB)
+    np.right_shift(h, np.uint64(31), out=t)
+    h ^= t
+    return h
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Workers:
         env = {**os.environ,
                # numpy's large temporaries come from the heap and go back to it, rather than being
                # mapped and unmapped one by one: page faults cost a third of the work otherwise
+               # (the heap is given back after each task)
                "MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
         # Only this package and numpy are needed: `search` is stood in for by an empty package, so
         # that its __init__ (the query parser, the segmenter: 0.3 s) is not imported.
@@ -63,10 +64,15 @@ class Workers:
             os.close(result_w)
             self._procs.append((proc, Connection(task_w, readable=False), Connection(result_r, writable=False)))
 
-    def map(self, fn: Callable, tasks: Sequence) -> list:
-        """fn(task) for every task, results in task order."""
+    def map(self, fn: Callable, tasks: Sequence, each: Callable[[int, object], None] | None = None) -> list:
+        """fn(task) for every task, results in task order; or, with `each`, each(k, result) as they come
+        (and nothing kept: results summed as they arrive never pile up)."""
         if self.n <= 1 or len(tasks) <= 1:
-            return [fn(t) for t in tasks]
+            if each is None:
+                return [fn(t) for t in tasks]
+            for k, t in enumerate(tasks):
+                each(k, fn(t))
+            return []
         self.start()
         results: list = [None] * len(tasks)
         todo = list(range(len(tasks)))
@@ -93,8 +99,12 @@ class Workers:
                 if not ok:
                     self.close()
                     raise RuntimeError(f"reuse worker failed:\n{value}")
-                results[k] = value
-        return results
+                if each is None:
+                    results[k] = value
+                else:
+                    each(k, value)
+                del value
+        return results if each is None else []
 
     def close(self) -> None:
         for proc, send, recv in self._procs:
@@ -127,6 +137,7 @@ def _serve(task_fd: int, result_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the build, which closes the pipe
     tasks = Connection(task_fd, writable=False)
     results = Connection(result_fd, readable=False)
+    trim = _malloc_trim()
     while True:
         try:
             name, task = tasks.recv()
@@ -138,6 +149,19 @@ def _serve(task_fd: int, result_fd: int) -> None:
             results.send((True, fn(task)))
         except BaseException:  # noqa: BLE001 - reported to the build, which stops
             results.send((False, traceback.format_exc()))
+        del task
+        if trim is not None:
+            trim(0)  # what the task freed goes back to the system, not kept for the next one
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return None
 
 
 def reset() -> None:
@@ -152,12 +176,13 @@ def reset() -> None:
 
 @dataclass
 class FingerprintTask:
-    """One batch of added reports: where their texts are and their paragraph rows (numbers given)."""
+    """Some added reports of one batch: where their texts are and their paragraph rows (numbers given)."""
 
     index: int
     docs: list[tuple[str, int, int, np.ndarray, np.ndarray]]  # (segment folder, first unit, units, which count, characters)
     rows: np.ndarray  # PARA_DTYPE rows of the counted units, in order
     scratch: str
+    earlier: list  # the reports of the batch before these, nearest first (their letters count, up to K - 1)
 
 
 @dataclass
@@ -167,6 +192,7 @@ class Fingerprinted:
     others: np.ndarray  # … and of the other characters: with the length, the text's identity
     before: np.ndarray  # letters before each paragraph in its batch, at most K - 1 (its fingerprints depend on it)
     fingerprints: int
+    wide: bool  # code points saved as 32 bits (else 16)
 
 
 _SEGMENTS: dict[str, tuple[np.ndarray, int]] = {}
@@ -181,7 +207,7 @@ def _segment(folder: str) -> tuple[np.ndarray, int]:
     return got
 
 
-def batch_codes(docs: list[tuple[str, int, int, np.ndarray, np.ndarray]], lengths: np.ndarray) -> np.ndarray:
+def batch_codes(docs: list[tuple[str, int, int, np.ndarray, np.ndarray]], lengths: np.ndarray | None) -> np.ndarray:
     """Code points of the counted units of some reports, end to end (texts read report by report)."""
     pieces = []
     for folder, first, units, counted, chars in docs:
@@ -194,7 +220,7 @@ def batch_codes(docs: list[tuple[str, int, int, np.ndarray, np.ndarray]], length
             chars = np.array([len(t) for t in _split(text, sizes)], dtype=np.int64)
         pieces.append(codes[np.repeat(counted, chars)])
     out = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint32)
-    if out.size != int(lengths.sum()):
+    if lengths is not None and out.size != int(lengths.sum()):
         raise RuntimeError("texts read back do not match their lengths")
     return out
 
@@ -207,25 +233,43 @@ def _split(text: str, byte_sizes: np.ndarray) -> list[str]:
 
 
 def fingerprint_task(task: FingerprintTask) -> Fingerprinted:
-    """Fingerprints of a batch (saved sorted by hash, with its sparse table), its texts as code points."""
+    """Fingerprints of some reports (saved sorted by hash, with their sparse table), their texts as code points.
+
+    The same as if their whole batch were fingerprinted: letters of the batch before them (they only
+    count, up to K - 1, as positions the first windows may start at) stand in front as a paragraph
+    too short to have fingerprints of its own.
+    """
     rows = task.rows
     lengths = rows["length"].astype(np.int64)
     codes = batch_codes(task.docs, lengths)
     scratch = Path(task.scratch)
-    codes.tofile(scratch / f"codes-{task.index}.bin")
-    b = shingles.batch_of_codes(codes, lengths, rows["num"])
-    others = shingles.text_keys(b, codes)
+    wide = bool(codes.size and int(codes.max()) >= 1 << 16)
+    codes.astype(np.uint32 if wide else np.uint16).tofile(scratch / f"codes-{task.index}.bin")
+    lead = 0
+    for doc in task.earlier:
+        if lead >= shingles.K - 1:
+            break
+        lead += int(shingles.word_mask(batch_codes([doc], None)).sum())
+    lead = min(lead, shingles.K - 1)
+    if lead:
+        codes = np.concatenate([np.full(lead, ord("a"), dtype=np.uint32), codes])
+        lengths = np.r_[lead, lengths]
+        numbers = np.r_[np.uint32(0xFFFFFFFF), rows["num"].astype(np.uint32)]
+    else:
+        numbers = rows["num"]
+    b = shingles.batch_of_codes(codes, lengths, numbers)
+    others = shingles.text_keys(b, codes)[1 if lead else 0:]
     del codes
-    letters = np.diff(b.bounds)
-    text_hash = shingles.text_hashes(b)
-    before = np.minimum(b.bounds[:-1], shingles.K - 1).astype(np.uint8)
-    fp = shingles.fingerprints(b)
+    letters = np.diff(b.bounds).astype(np.uint32)[1 if lead else 0:]
+    text_hash = shingles.text_hashes(b)[1 if lead else 0:]
+    before = np.minimum(b.bounds[:-1], shingles.K - 1).astype(np.uint8)[1 if lead else 0:]
+    fp = shingles.fingerprints(b)  # none of the stand-in: shorter than a k-gram
     del b
     fp = shingles.take(fp, shingles.stable_order(fp["hash"]))
     path = scratch / f"fp-{task.index}.npy"
     np.save(path, fp)
     np.save(join.index_path(path), fp["hash"][::join.BLOCK])
-    return Fingerprinted(letters, text_hash, others, before, int(fp.size))
+    return Fingerprinted(letters, text_hash, others, before, int(fp.size), wide)
 
 
 # -- joining ----------------------------------------------------------------------------------------
@@ -277,6 +321,7 @@ class PassageContext:
     index: np.ndarray  # position among its report's units (stored paragraphs' texts are read by it)
     code_batch: np.ndarray  # new paragraphs: the batch whose codes file holds the text …
     code_at: np.ndarray  # … and where (in characters)
+    code_wide: np.ndarray  # per batch: its codes file holds 32-bit code points (else 16-bit)
     member_key: np.ndarray  # live paragraphs sorted by (representative, report, number): rep << 32 | report
     member_num: np.ndarray  # … and their numbers
     doc_segment: np.ndarray  # report number → the segment holding its texts (index in `segments`, -1: none) …
@@ -289,7 +334,7 @@ class PassageContext:
 
         np.savez(path, first_new=np.int64(self.first_new), doc=self.doc, formula=self.formula, length=self.length,
                  text_hash=self.text_hash, index=self.index, code_batch=self.code_batch, code_at=self.code_at,
-                 member_key=self.member_key, member_num=self.member_num, doc_segment=self.doc_segment,
+                 code_wide=self.code_wide, member_key=self.member_key, member_num=self.member_num, doc_segment=self.doc_segment,
                  doc_first=self.doc_first)
         path.with_suffix(".json").write_text(json.dumps({"segments": self.segments, "scratch": self.scratch}),
                                              encoding="utf-8")
@@ -301,7 +346,7 @@ class PassageContext:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(path) as z:
             return cls(int(z["first_new"]), z["doc"], z["formula"], z["length"], z["text_hash"], z["index"],
-                       z["code_batch"], z["code_at"], z["member_key"], z["member_num"], z["doc_segment"],
+                       z["code_batch"], z["code_at"], z["code_wide"], z["member_key"], z["member_num"], z["doc_segment"],
                        z["doc_first"], meta["segments"], meta["scratch"])
 
 
@@ -388,8 +433,9 @@ def _codes_of(nums: np.ndarray, ctx: PassageContext) -> tuple[np.ndarray, np.nda
         groups = np.flatnonzero(brk)
         for g0, g1 in zip(groups.tolist(), np.r_[groups[1:], k.size].tolist()):
             a, b = int(at[g0]), int(end[g0:g1].max())
+            dtype = np.uint32 if ctx.code_wide[int(batch[g0])] else np.uint16
             with open(Path(ctx.scratch) / f"codes-{int(batch[g0])}.bin", "rb") as fh:
-                block = np.fromfile(fh, dtype=np.uint32, count=b - a, offset=a * 4)
+                block = np.fromfile(fh, dtype=dtype, count=b - a, offset=a * np.dtype(dtype).itemsize)
             for i, x, n in zip(k[g0:g1].tolist(), (at[g0:g1] - a).tolist(), lengths[k[g0:g1]].tolist()):
                 codes[starts[i]:starts[i] + n] = block[x:x + n]
     # stored paragraphs: from the index's segments, the units of one report in one read
