@@ -165,23 +165,20 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     stats["paragraphs"] = int(new_paras.size)
     stats["t_fingerprints"] = round(time.perf_counter() - started, 3)
 
-    # 2. every paragraph's report, formula flag, length, … by number (earlier parts, then this one)
-    old = [st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False) for name in old_parts]
+    # 2. every paragraph's report and formula flag by number (earlier parts, then this one); classes
     para_doc = np.zeros(size, dtype=np.uint32)
     para_formula = np.zeros(size, dtype=bool)
-    lengths = np.zeros(size, dtype=np.uint32)
-    hashes = np.zeros(size, dtype=np.uint64)
-    index = np.zeros(size, dtype=np.uint32)
-    for rows in old + [new_paras]:
+    old_nums = []
+    for name in old_parts:
+        rows = st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False)
         para_doc[rows["num"]] = rows["doc"]
         para_formula[rows["num"]] = rows["formula"] > 0
-        lengths[rows["num"]] = rows["length"]
-        hashes[rows["num"]] = rows["text_hash"]
-        index[rows["num"]] = rows["index"]
+        old_nums.append(rows["num"].astype(np.int64))
+        del rows
+    para_doc[first_new:] = new_paras["doc"]
     dead = np.zeros(state.next_doc, dtype=bool)
     dead[state.dead] = True
-    old_nums = np.concatenate([r["num"] for r in old]).astype(np.int64) if old else np.zeros(0, np.int64)
-    del old
+    old_nums = np.concatenate(old_nums) if old_nums else np.zeros(0, np.int64)
     old_live = old_nums[~dead[para_doc[old_nums]]]
     rep, max_new_doc, min_live_doc = _classes(new_paras, others, before, old_live, para_doc, size)
     del others, before
@@ -266,6 +263,13 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
     edges = [0] + [int(c) for c in cuts if 0 < c < counts.size] + [counts.size]
     members = _members(np.r_[old_live, np.arange(first_new, size)], rep, para_doc)
     del rep
+    lengths = np.zeros(size, dtype=np.uint32)
+    hashes = np.zeros(size, dtype=np.uint64)
+    index = np.zeros(size, dtype=np.uint32)
+    for path in [tmp / name / st.PARAS_FILE for name in old_parts] + [scratch / "paras.npy"]:
+        rows = st.load(path, st.PARA_DTYPE, mmap=False)
+        lengths[rows["num"]], hashes[rows["num"]], index[rows["num"]] = rows["length"], rows["text_hash"], rows["index"]
+    del rows
     # where each report's texts are (the newest segment holding it, as NormReader finds it)
     segments = [str(seg.folder) for seg in reader.segments]
     doc_segment = np.full(state.next_doc, -1, dtype=np.int32)
@@ -278,7 +282,7 @@ def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: l
                               members[0], members[1], doc_segment, doc_first, segments, str(scratch))
     ctx_path = scratch / "passages.npz"
     ctx.save(ctx_path)
-    del ctx, members, code_batch, code_at
+    del ctx, members, code_batch, code_at, lengths, hashes, index, para_doc
     _trim()
     jobs = [work.PassageTask(k, [(path, int(table[a]), int(table[b])) for path, table in runs], str(ctx_path))
             for k, (a, b) in enumerate(zip(edges, edges[1:])) if cum[b] > cum[a]]

@@ -23,8 +23,8 @@ from . import passages as pas
 from . import shingles
 from . import storage as st
 
-TEXT_CHARS = 4_000_000  # characters of paragraphs read at once to grow chains
-OUT_ROWS = 1_000_000  # passages written at once when a class pair stands for many paragraph pairs
+TEXT_CHARS = 2_000_000  # characters of paragraphs read at once to grow chains
+OUT_ROWS = 250_000  # passages written at once when a class pair stands for many paragraph pairs
 NEAR_CANDIDATE = 0.6  # both sides at least this much inside shared passages: worth comparing the texts
 GAP_READ = 1 << 16  # bytes between two texts still read in one go
 
