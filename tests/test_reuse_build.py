@@ -125,3 +125,28 @@ def test_the_seeds_of_a_chain_need_no_particular_order() -> None:
     expected = pas.chain(s)
     for _ in range(5):
         assert np.array_equal(pas.chain(s[rng.permutation(s.size)]), expected)
+
+
+def test_fingerprints_begun_while_the_runs_are_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fingerprinting started before the merge (`begin`, in the workers) gives the data computed after it,
+    for a first build and for reports added to an index."""
+    corpus = reuse_corpus.build(tmp_path / "all", reports=30, plants=20)
+    names = sorted(corpus.reports)
+    first = tmp_path / "first"
+    first.mkdir()
+    for name in names[:20]:
+        shutil.copy(corpus.folder / name, first / name)
+    monkeypatch.setattr(build, "POOL_CHARS", 0)  # small corpora are otherwise done in the indexer's process
+    monkeypatch.setattr(build, "BATCH_CHARS", 20_000)
+    build_and_sign([first], tmp_path / "begun")
+    assert "t_waited" in _state(tmp_path / "begun")["last"]  # taken over from `begin`
+    for name in names[20:]:
+        shutil.copy(corpus.folder / name, first / name)
+    build_and_sign([first], tmp_path / "begun")
+    last = _state(tmp_path / "begun")["last"]
+    assert "t_waited" in last and last["added_docs"] == 10
+    assert not (tmp_path / "begun" / "current" / "reuse.runs").exists()
+    monkeypatch.delattr(build.hook, "begin")
+    build_and_sign([first], tmp_path / "after")
+    assert "t_waited" not in _state(tmp_path / "after")["last"]
+    assert _signature(tmp_path / "begun") == _signature(tmp_path / "after")

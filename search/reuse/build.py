@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +68,57 @@ def hook(generation: Path, base: Path | None, added: list[str], removed: list[st
 hook.side = "reuse"  # type: ignore[attr-defined]  # `index --no-reuse` leaves this hook out
 
 
+def begin(generation: Path, base: Path | None, runs: Sequence, live: Sequence[np.ndarray], removed: Sequence[str]) -> None:
+    """GENERATION_HOOKS entry's `begin`: called with the new reports' runs before they are merged.
+
+    Fingerprinting needs only the new reports' texts, which the runs hold: it starts now, in the
+    worker processes, while the indexer merges the runs into a segment on one core. `update` takes
+    the work over when it is told the change begun here (a first build, or reports added to an index
+    with reuse data), else it lets it go and starts again. A small change is not begun.
+    """
+    cancel()
+    prev_dir = base / FOLDER if base is not None else None
+    state = st.read_state(prev_dir) if prev_dir is not None else None
+    if state is None and base is not None:
+        return  # `update` will compute every report of the index, not only the new ones
+    folder = generation / (FOLDER + ".runs")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    sources: dict[str, tuple] = {}
+    new_ids: list[str] = []
+    for k, (run, alive) in enumerate(zip(runs, live)):
+        texts = folder / str(k)  # the run's texts as a segment's (the run goes once it is merged)
+        texts.mkdir()
+        os.link(run.path("norm"), texts / "norm.bin")
+        os.link(run.path("norm_off.npy"), texts / "norm_off.npy")
+        units = np.load(run.path("units.npy"))
+        for local, record in enumerate(run.docs):
+            if alive[local]:
+                new_ids.append(record["doc_id"])
+                first, rows = int(record["first"]), int(record["rows"])
+                sources[record["doc_id"]] = (str(texts), first, rows, units[first:first + rows])
+    gone = set(new_ids)
+    build = _Build(generation, base, new_ids, [] if state is None else [d for d in removed if d not in gone],
+                   state, sources.get, None)
+    if build.pool.n <= 1:
+        build.cancel()
+        return
+    build.pool.limit = build.pool.n - 1  # the merge keeps one core busy
+    build.fingerprint(background=True)
+    _BEGUN[str(generation)] = build
+
+
+hook.begin = begin  # type: ignore[attr-defined]
+_BEGUN: dict[str, _Build] = {}  # generation → its update, begun while the runs were merged
+
+
+def cancel() -> None:
+    """Let go of work begun and not taken over (a build that failed between `begin` and the hook)."""
+    for build in list(_BEGUN.values()):
+        build.cancel()
+    _BEGUN.clear()
+
+
 def update(generation: Path, base: Path | None, added: Sequence[str], removed: Sequence[str],
            workers: int | None = None) -> dict:
     """Update the reuse data for a change; returns what was done (also kept in state.json "last").
@@ -74,228 +126,288 @@ def update(generation: Path, base: Path | None, added: Sequence[str], removed: S
     `workers` processes share the work (default: the `build_workers` setting; small changes are
     computed in this process). The result does not depend on it.
     """
-    started = time.perf_counter()
-    out = generation / FOLDER
-    tmp = generation / (FOLDER + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    begun = _BEGUN.pop(str(generation), None)
+    cancel()
     prev_dir = base / FOLDER if base is not None else None
     state = st.read_state(prev_dir) if prev_dir is not None else None
     if state is None:
         # no usable previous data (a first build, or an index from before this data existed): all reports
         added, removed = _live_ids(generation, base, removed), []
-        state = st.State()
+    if begun is not None and begun.added == list(added) and begun.removed == list(removed) and workers is None:
+        build = begun
+        build.pool.limit = build.pool.n
     else:
-        for name in state.parts:
-            st.link_part(prev_dir / name, tmp / name)
-    for doc_id in list(removed) + [d for d in added if d in state.docs]:
-        info = state.docs.pop(doc_id, None)
-        if info is not None:
-            state.dead.append(int(info["num"]))
-
-    reader = NormReader(generation)
-    part_name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{state.next_doc}"
-    part = tmp / part_name
-    part.mkdir()
-    scratch = tmp / "scratch"
-    scratch.mkdir()
-    first_new = state.next_para
-    old_parts = list(state.parts)
-    tasks = _plan(reader, list(added), state, scratch)
-    chars = sum(int(t.rows["length"].sum()) for t in tasks)
-    n = int(workers if workers is not None else settings.get("build_workers"))
-    pool = work.Workers(n if chars >= POOL_CHARS else 1)
-    pool.start()
-    try:
-        stats = _compute(tmp, part, scratch, state, old_parts, first_new, tasks, pool, reader, started)
-    finally:
-        pool.close()
-        reader.close()
-        work.reset()
-    stats.update(added_docs=len(added), removed_docs=len(removed), workers=pool.n)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-    state.parts.append(part_name)
-    if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
-        _compact(tmp, state)
-    state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
-                      "threshold": threshold(len(state.docs)), "k": shingles.K, "w": shingles.W, "near": shingles.NEAR,
-                      "min_chars": pas.MIN_CHARS}
-    stats["seconds"] = round(time.perf_counter() - started, 3)
-    state.last = stats
-    st.write_state(tmp, state)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return stats
+        if begun is not None:
+            begun.cancel()
+        reader = NormReader(generation)
+        try:
+            build = _Build(generation, base, added, removed, state, reader.source, workers)
+        finally:
+            reader.close()
+        build.fingerprint(background=False)
+    return build.finish()
 
 
-def _compute(tmp: Path, part: Path, scratch: Path, state: st.State, old_parts: list[str],
-             first_new: int, tasks: list[work.FingerprintTask], pool: work.Workers, reader: NormReader,
-             started: float) -> dict:
-    """Fingerprints, join, passages: write the new part's files; what was done."""
-    stats: dict = {"paragraphs": 0, "fingerprints": 0, "seeds": 0, "passages": 0, "near": 0}
-    size = state.next_para
-    n_new = size - first_new
+class _Build:
+    """One update of the reuse data: planned and fingerprinted (maybe while the indexer merges), then finished."""
 
-    # 1. fingerprint the added reports, batch by batch (sorted by hash, each with its sparse table)
-    new_paras = np.concatenate([t.rows for t in tasks]) if tasks else np.zeros(0, dtype=st.PARA_DTYPE)
-    offsets = np.cumsum([0] + [t.rows.size for t in tasks])
-    # where each new paragraph's code points are put (its batch's codes file, at this character)
-    code_batch = np.repeat(np.arange(len(tasks), dtype=np.int32), np.diff(offsets))
-    code_at = np.zeros(n_new, dtype=np.int32)
-    for k, t in enumerate(tasks):
-        code_at[offsets[k]:offsets[k + 1]] = np.cumsum(t.rows["length"]) - t.rows["length"]
-        t.rows = t.rows[:0]  # held once, in new_paras
-    others = np.zeros(n_new, dtype=np.uint64)
-    before = np.zeros(n_new, dtype=np.uint8)
-    code_wide = np.zeros(len(tasks), dtype=bool)  # a task's codes file holds 32-bit code points (else 16-bit)
+    def __init__(self, generation: Path, base: Path | None, added: Sequence[str], removed: Sequence[str],
+                 state: st.State | None, source_of, workers: int | None):
+        self.started = time.perf_counter()
+        self.generation, self.added, self.removed = generation, list(added), list(removed)
+        self.tmp = tmp = generation / (FOLDER + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        if state is None:
+            state = st.State()
+        else:
+            for name in state.parts:
+                st.link_part(base / FOLDER / name, tmp / name)
+        for doc_id in self.removed + [d for d in self.added if d in state.docs]:
+            info = state.docs.pop(doc_id, None)
+            if info is not None:
+                state.dead.append(int(info["num"]))
+        self.state = state
+        self.part_name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{state.next_doc}"
+        self.part = tmp / self.part_name
+        self.part.mkdir()
+        self.scratch = tmp / "scratch"
+        self.scratch.mkdir()
+        self.first_new = state.next_para
+        self.old_parts = list(state.parts)
+        tasks = _plan(source_of, self.added, state, self.scratch)
+        chars = sum(int(t.rows["length"].sum()) for t in tasks)
+        n = int(workers if workers is not None else settings.get("build_workers"))
+        self.pool = work.Workers(n if chars >= POOL_CHARS else 1)
+        self.pool.start()
+        self.stats: dict = {"paragraphs": 0, "fingerprints": 0, "seeds": 0, "passages": 0, "near": 0}
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
 
-    def fingerprinted(k: int, d: work.Fingerprinted) -> None:
-        sl = slice(int(offsets[k]), int(offsets[k + 1]))
-        new_paras["letters"][sl], new_paras["text_hash"][sl] = d.letters, d.text_hash
-        others[sl], before[sl] = d.others, d.before
-        code_wide[k] = d.wide
-        stats["fingerprints"] += d.fingerprints
+        # what fingerprinting fills in: the new paragraphs' rows, and where each one's code points
+        # are put (its task's codes file, at this character)
+        n_new = state.next_para - self.first_new
+        self.new_paras = np.concatenate([t.rows for t in tasks]) if tasks else np.zeros(0, dtype=st.PARA_DTYPE)
+        self.offsets = offsets = np.cumsum([0] + [t.rows.size for t in tasks])
+        self.code_batch = np.repeat(np.arange(len(tasks), dtype=np.int32), np.diff(offsets))
+        self.code_at = np.zeros(n_new, dtype=np.int32)
+        for k, t in enumerate(tasks):
+            self.code_at[offsets[k]:offsets[k + 1]] = np.cumsum(t.rows["length"]) - t.rows["length"]
+            t.rows = self.new_paras[offsets[k]:offsets[k + 1]]  # held once
+        self.others = np.zeros(n_new, dtype=np.uint64)
+        self.before = np.zeros(n_new, dtype=np.uint8)
+        self.code_wide = np.zeros(len(tasks), dtype=bool)  # a task's codes file holds 32-bit code points (else 16)
+        self.tasks = tasks
 
-    for k, t in enumerate(tasks):
-        t.rows = new_paras[offsets[k]:offsets[k + 1]]
-    pool.map(work.fingerprint_task, tasks, each=fingerprinted)
-    n_tasks = len(tasks)
-    tasks.clear()
-    stats["paragraphs"] = int(new_paras.size)
-    stats["t_fingerprints"] = round(time.perf_counter() - started, 3)
+    def fingerprint(self, background: bool) -> None:
+        """Fingerprint the added reports, part by part of their batches (sorted by hash, each with its
+        sparse table), here or in a thread that hands the tasks to the workers."""
+        if background:
+            self.thread = threading.Thread(target=self._fingerprint, name="reuse-fingerprints", daemon=True)
+            self.thread.start()
+        else:
+            self._fingerprint()
 
-    # 2. every paragraph's report and formula flag by number (earlier parts, then this one); classes
-    para_doc = np.zeros(size, dtype=np.uint32)
-    para_formula = np.zeros(size, dtype=bool)
-    old_nums = []
-    for name in old_parts:
-        rows = st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False)
-        para_doc[rows["num"]] = rows["doc"]
-        para_formula[rows["num"]] = rows["formula"] > 0
-        old_nums.append(rows["num"].astype(np.int64))
+    def _fingerprint(self) -> None:
+        def fingerprinted(k: int, d: work.Fingerprinted) -> None:
+            sl = slice(int(self.offsets[k]), int(self.offsets[k + 1]))
+            self.new_paras["letters"][sl], self.new_paras["text_hash"][sl] = d.letters, d.text_hash
+            self.others[sl], self.before[sl] = d.others, d.before
+            self.code_wide[k] = d.wide
+            self.stats["fingerprints"] += d.fingerprints
+
+        try:
+            self.pool.map(work.fingerprint_task, self.tasks, each=fingerprinted)
+        except BaseException as exc:  # noqa: BLE001 - raised again by finish()
+            self.error = exc
+        self.stats["t_fingerprints"] = round(time.perf_counter() - self.started, 3)
+
+    def cancel(self) -> None:
+        """Stop and let go of everything (the workers, the folder)."""
+        self.pool.close()
+        if self.thread is not None:
+            self.thread.join()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(self.generation / (FOLDER + ".runs"), ignore_errors=True)
+
+    def finish(self) -> dict:
+        """The rest of the work, and the new reuse folder in place of the old one."""
+        try:
+            if self.thread is not None:
+                waited = time.perf_counter()
+                self.thread.join()
+                self.stats["t_waited"] = round(time.perf_counter() - waited, 3)
+            shutil.rmtree(self.generation / (FOLDER + ".runs"), ignore_errors=True)
+            if self.error is not None:
+                raise self.error
+            reader = NormReader(self.generation)
+            try:
+                self._compute(reader)
+            finally:
+                reader.close()
+        finally:
+            self.pool.close()
+            work.reset()
+        state, tmp, stats = self.state, self.tmp, self.stats
+        stats.update(added_docs=len(self.added), removed_docs=len(self.removed), workers=self.pool.n)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        state.parts.append(self.part_name)
+        if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
+            _compact(tmp, state)
+        state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
+                          "threshold": threshold(len(state.docs)), "k": shingles.K, "w": shingles.W, "near": shingles.NEAR,
+                          "min_chars": pas.MIN_CHARS}
+        stats["seconds"] = round(time.perf_counter() - self.started, 3)
+        state.last = stats
+        st.write_state(tmp, state)
+        out = self.generation / FOLDER
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+        return stats
+
+    def _compute(self, reader: NormReader) -> None:
+        """Join and passages after the fingerprints: write the new part's files."""
+        tmp, part, scratch, state, old_parts = self.tmp, self.part, self.scratch, self.state, self.old_parts
+        first_new, pool, started, stats = self.first_new, self.pool, self.started, self.stats
+        new_paras, others, before = self.new_paras, self.others, self.before
+        code_batch, code_at, code_wide = self.code_batch, self.code_at, self.code_wide
+        self.new_paras = self.others = self.before = self.code_batch = self.code_at = None
+        n_tasks = len(self.tasks)
+        self.tasks = []
+        size = state.next_para
+        n_new = size - first_new
+        stats["paragraphs"] = int(new_paras.size)
+
+        # 2. every paragraph's report and formula flag by number (earlier parts, then this one); classes
+        para_doc = np.zeros(size, dtype=np.uint32)
+        para_formula = np.zeros(size, dtype=bool)
+        old_nums = []
+        for name in old_parts:
+            rows = st.load(tmp / name / st.PARAS_FILE, st.PARA_DTYPE, mmap=False)
+            para_doc[rows["num"]] = rows["doc"]
+            para_formula[rows["num"]] = rows["formula"] > 0
+            old_nums.append(rows["num"].astype(np.int64))
+            del rows
+        para_doc[first_new:] = new_paras["doc"]
+        dead = np.zeros(state.next_doc, dtype=bool)
+        dead[state.dead] = True
+        old_nums = np.concatenate(old_nums) if old_nums else np.zeros(0, np.int64)
+        old_live = old_nums[~dead[para_doc[old_nums]]]
+        rep, max_new_doc, min_live_doc = _classes(new_paras, others, before, old_live, para_doc, size)
+        del others, before
+        stats["classes"] = int(np.unique(rep[first_new:]).size) if n_new else 0
+        drop = np.zeros(size, dtype=bool)
+        drop[old_nums] = dead[para_doc[old_nums]] | para_formula[old_nums]
+        del old_nums
+        limit = threshold(len(state.docs))
+        context = join.JoinContext(limit, first_new, rep, drop, max_new_doc, min_live_doc)
+        np.save(scratch / "paras.npy", new_paras)  # back at the end, with the formula flags
+        del new_paras
+        _trim()
+
+        # 3. the join: one sort-merge of the new fingerprints and the stored ones
+        batch_files = [scratch / f"fp-{k}.npy" for k in range(n_tasks)]
+        news = [join.FpFile(p) for p in batch_files]
+        total_new = sum(x.size for x in news)
+        olds = [join.FpFile(tmp / name / st.FP_FILE) for name in old_parts]
+        inputs: list = []
+        streamed = True
+        new_hashes = None
+        for x in olds:
+            if total_new * join.BLOCK < LOOKUP_SHARE * x.size:  # few new hashes: read only the blocks holding them
+                if new_hashes is None:
+                    new_hashes = np.unique(np.concatenate([y.read(0, y.size)["hash"] for y in news])) if news else np.zeros(0, np.uint32)
+                blocks = x.blocks(new_hashes)
+                if blocks.size * join.BLOCK < LOOKUP_SHARE * x.size:
+                    inputs.append(join.ArrayInput(x.subset(new_hashes)))
+                    streamed = False
+                    stats["looked_up"] = stats.get("looked_up", 0) + 1
+                    continue
+            inputs.append(x)
+        inputs += news
+        flags = [False] * len(olds) + [True] * len(news)
+        out_fp = part / st.FP_FILE
+        with open(out_fp, "wb") as fh:
+            join.write_header(fh, shingles.POSTING_DTYPE, total_new)
+            fh.truncate(fh.tell() + total_new * shingles.POSTING_DTYPE.itemsize)
+        rows_all = sum(x.size for x in inputs)
+        ranges = max(1, -(-rows_all // JOIN_ROWS), 2 * pool.n if pool.n > 1 and rows_all > join.MERGE_ROWS else 1)
+        bounds = join.hash_bounds(inputs, 0, join.HASHES, ranges)
+        before = [sum(x.position(b) for x in news) for b in bounds]
+        fp_count = np.zeros(n_new, dtype=np.int32)
+        formula_count = np.zeros(n_new, dtype=np.int32)
+        firsts = np.zeros(-(-total_new // join.BLOCK), dtype=np.uint32)
+        runs: list[tuple[str, np.ndarray]] = []
+        written = [0]
+
+        def joined(_k: int, j: join.JoinResult) -> None:
+            fp_count[:] += j.fp_count
+            formula_count[:] += j.formula_count
+            firsts[j.firsts[0] // join.BLOCK] = j.firsts[1]
+            runs.extend(j.runs)
+            written[0] += j.rows
+            stats["join_seeds"] = stats.get("join_seeds", 0) + j.seeds
+
+        if streamed and pool.n > 1:
+            ctx_path = scratch / "join.npz"
+            context.save(ctx_path)
+            jobs = [work.JoinTask([str(x.path) for x in inputs], flags, lo, hi, str(ctx_path), str(out_fp), nb, str(scratch),
+                                  str(k), size) for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before))]
+            pool.map(work.join_task, jobs, each=joined)
+        else:
+            for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before)):
+                joined(k, join.join_range(inputs, flags, lo, hi, context, out_fp, nb, scratch, str(k), size))
+        del inputs, context, drop, max_new_doc, min_live_doc
+        if written[0] != total_new:
+            raise RuntimeError("the join wrote another number of fingerprints than it was given")
+        np.save(join.index_path(out_fp), firsts)
+        # a paragraph most of whose fingerprints are formula phrases is a formula paragraph
+        new_formula = (fp_count > 0) & (formula_count >= FORMULA_PARAGRAPH * fp_count)
+        para_formula[first_new:] = new_formula
+        del fp_count, formula_count, new_formula
+        stats["t_join"] = round(time.perf_counter() - started, 3)
+
+        # 4. passages of ranges of new paragraphs, from the seeds of every run
+        counts = sum((np.diff(table) for _path, table in runs), np.zeros(-(-size // join.BLOCKS_OF) or 1, dtype=np.int64))
+        cum = np.concatenate([[0], np.cumsum(counts)])
+        total = int(cum[-1])
+        pieces = max(1, -(-total // MAX_SEEDS), 2 * pool.n if pool.n > 1 and total > MAX_SEEDS // 4 else 1)
+        cuts = np.unique(np.searchsorted(cum, np.linspace(0, total, pieces + 1)[1:-1], side="left"))
+        edges = [0] + [int(c) for c in cuts if 0 < c < counts.size] + [counts.size]
+        members = _members(np.r_[old_live, np.arange(first_new, size)], rep, para_doc)
+        del rep
+        lengths = np.zeros(size, dtype=np.uint32)
+        hashes = np.zeros(size, dtype=np.uint64)
+        index = np.zeros(size, dtype=np.uint32)
+        for path in [tmp / name / st.PARAS_FILE for name in old_parts] + [scratch / "paras.npy"]:
+            rows = st.load(path, st.PARA_DTYPE, mmap=False)
+            lengths[rows["num"]], hashes[rows["num"]], index[rows["num"]] = rows["length"], rows["text_hash"], rows["index"]
         del rows
-    para_doc[first_new:] = new_paras["doc"]
-    dead = np.zeros(state.next_doc, dtype=bool)
-    dead[state.dead] = True
-    old_nums = np.concatenate(old_nums) if old_nums else np.zeros(0, np.int64)
-    old_live = old_nums[~dead[para_doc[old_nums]]]
-    rep, max_new_doc, min_live_doc = _classes(new_paras, others, before, old_live, para_doc, size)
-    del others, before
-    stats["classes"] = int(np.unique(rep[first_new:]).size) if n_new else 0
-    drop = np.zeros(size, dtype=bool)
-    drop[old_nums] = dead[para_doc[old_nums]] | para_formula[old_nums]
-    del old_nums
-    limit = threshold(len(state.docs))
-    context = join.JoinContext(limit, first_new, rep, drop, max_new_doc, min_live_doc)
-    np.save(scratch / "paras.npy", new_paras)  # back at the end, with the formula flags
-    del new_paras
-    _trim()
-
-    # 3. the join: one sort-merge of the new fingerprints and the stored ones
-    batch_files = [scratch / f"fp-{k}.npy" for k in range(n_tasks)]
-    news = [join.FpFile(p) for p in batch_files]
-    total_new = sum(x.size for x in news)
-    olds = [join.FpFile(tmp / name / st.FP_FILE) for name in old_parts]
-    inputs: list = []
-    streamed = True
-    new_hashes = None
-    for x in olds:
-        if total_new * join.BLOCK < LOOKUP_SHARE * x.size:  # few new hashes: read only the blocks holding them
-            if new_hashes is None:
-                new_hashes = np.unique(np.concatenate([y.read(0, y.size)["hash"] for y in news])) if news else np.zeros(0, np.uint32)
-            blocks = x.blocks(new_hashes)
-            if blocks.size * join.BLOCK < LOOKUP_SHARE * x.size:
-                inputs.append(join.ArrayInput(x.subset(new_hashes)))
-                streamed = False
-                stats["looked_up"] = stats.get("looked_up", 0) + 1
-                continue
-        inputs.append(x)
-    inputs += news
-    flags = [False] * len(olds) + [True] * len(news)
-    out_fp = part / st.FP_FILE
-    with open(out_fp, "wb") as fh:
-        join.write_header(fh, shingles.POSTING_DTYPE, total_new)
-        fh.truncate(fh.tell() + total_new * shingles.POSTING_DTYPE.itemsize)
-    rows_all = sum(x.size for x in inputs)
-    ranges = max(1, -(-rows_all // JOIN_ROWS), 2 * pool.n if pool.n > 1 and rows_all > join.MERGE_ROWS else 1)
-    bounds = join.hash_bounds(inputs, 0, join.HASHES, ranges)
-    before = [sum(x.position(b) for x in news) for b in bounds]
-    fp_count = np.zeros(n_new, dtype=np.int32)
-    formula_count = np.zeros(n_new, dtype=np.int32)
-    firsts = np.zeros(-(-total_new // join.BLOCK), dtype=np.uint32)
-    runs: list[tuple[str, np.ndarray]] = []
-    written = [0]
-
-    def joined(_k: int, j: join.JoinResult) -> None:
-        fp_count[:] += j.fp_count
-        formula_count[:] += j.formula_count
-        firsts[j.firsts[0] // join.BLOCK] = j.firsts[1]
-        runs.extend(j.runs)
-        written[0] += j.rows
-        stats["join_seeds"] = stats.get("join_seeds", 0) + j.seeds
-
-    if streamed and pool.n > 1:
-        ctx_path = scratch / "join.npz"
-        context.save(ctx_path)
-        jobs = [work.JoinTask([str(x.path) for x in inputs], flags, lo, hi, str(ctx_path), str(out_fp), nb, str(scratch),
-                              str(k), size) for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before))]
-        pool.map(work.join_task, jobs, each=joined)
-    else:
-        for k, (lo, hi, nb) in enumerate(zip(bounds, bounds[1:], before)):
-            joined(k, join.join_range(inputs, flags, lo, hi, context, out_fp, nb, scratch, str(k), size))
-    del inputs, context, drop, max_new_doc, min_live_doc
-    if written[0] != total_new:
-        raise RuntimeError("the join wrote another number of fingerprints than it was given")
-    np.save(join.index_path(out_fp), firsts)
-    # a paragraph most of whose fingerprints are formula phrases is a formula paragraph
-    new_formula = (fp_count > 0) & (formula_count >= FORMULA_PARAGRAPH * fp_count)
-    para_formula[first_new:] = new_formula
-    del fp_count, formula_count, new_formula
-    stats["t_join"] = round(time.perf_counter() - started, 3)
-
-    # 4. passages of ranges of new paragraphs, from the seeds of every run
-    counts = sum((np.diff(table) for _path, table in runs), np.zeros(-(-size // join.BLOCKS_OF) or 1, dtype=np.int64))
-    cum = np.concatenate([[0], np.cumsum(counts)])
-    total = int(cum[-1])
-    pieces = max(1, -(-total // MAX_SEEDS), 2 * pool.n if pool.n > 1 and total > MAX_SEEDS // 4 else 1)
-    cuts = np.unique(np.searchsorted(cum, np.linspace(0, total, pieces + 1)[1:-1], side="left"))
-    edges = [0] + [int(c) for c in cuts if 0 < c < counts.size] + [counts.size]
-    members = _members(np.r_[old_live, np.arange(first_new, size)], rep, para_doc)
-    del rep
-    lengths = np.zeros(size, dtype=np.uint32)
-    hashes = np.zeros(size, dtype=np.uint64)
-    index = np.zeros(size, dtype=np.uint32)
-    for path in [tmp / name / st.PARAS_FILE for name in old_parts] + [scratch / "paras.npy"]:
-        rows = st.load(path, st.PARA_DTYPE, mmap=False)
-        lengths[rows["num"]], hashes[rows["num"]], index[rows["num"]] = rows["length"], rows["text_hash"], rows["index"]
-    del rows
-    # where each report's texts are (the newest segment holding it, as NormReader finds it)
-    segments = [str(seg.folder) for seg in reader.segments]
-    doc_segment = np.full(state.next_doc, -1, dtype=np.int32)
-    doc_first = np.zeros(state.next_doc, dtype=np.int64)
-    for doc_id, info in state.docs.items():
-        found = reader.where.get(doc_id)
-        if found is not None:
-            doc_segment[int(info["num"])], doc_first[int(info["num"])] = found[0], found[1]
-    ctx = work.PassageContext(first_new, para_doc, para_formula, lengths, hashes, index, code_batch, code_at, code_wide,
-                              members[0], members[1], doc_segment, doc_first, segments, str(scratch))
-    ctx_path = scratch / "passages.npz"
-    ctx.save(ctx_path)
-    del ctx, members, code_batch, code_at, lengths, hashes, index, para_doc
-    _trim()
-    jobs = [work.PassageTask(k, [(path, int(table[a]), int(table[b])) for path, table in runs], str(ctx_path))
-            for k, (a, b) in enumerate(zip(edges, edges[1:])) if cum[b] > cum[a]]
-    found = pool.map(work.passages_task, jobs)
-    stats["seeds"] = sum(f.seeds for f in found)
-    stats["class_pairs"] = sum(f.classes for f in found)
-    stats["passages"] = _concatenate([f.passages for f in found], part / st.PASSAGES_FILE, pas.PASSAGE_DTYPE)
-    stats["near"] = _concatenate([f.near for f in found], part / st.NEAR_FILE, st.NEAR_DTYPE)
-    stats["t_passages"] = round(time.perf_counter() - started, 3)
-    new_paras = np.load(scratch / "paras.npy")
-    new_paras["formula"] = para_formula[new_paras["num"]]
-    np.save(part / st.PARAS_FILE, new_paras)
-    return stats
+        # where each report's texts are (the newest segment holding it, as NormReader finds it)
+        segments = [str(seg.folder) for seg in reader.segments]
+        doc_segment = np.full(state.next_doc, -1, dtype=np.int32)
+        doc_first = np.zeros(state.next_doc, dtype=np.int64)
+        for doc_id, info in state.docs.items():
+            found = reader.where.get(doc_id)
+            if found is not None:
+                doc_segment[int(info["num"])], doc_first[int(info["num"])] = found[0], found[1]
+        ctx = work.PassageContext(first_new, para_doc, para_formula, lengths, hashes, index, code_batch, code_at, code_wide,
+                                  members[0], members[1], doc_segment, doc_first, segments, str(scratch))
+        ctx_path = scratch / "passages.npz"
+        ctx.save(ctx_path)
+        del ctx, members, code_batch, code_at, lengths, hashes, index, para_doc
+        _trim()
+        jobs = [work.PassageTask(k, [(path, int(table[a]), int(table[b])) for path, table in runs], str(ctx_path))
+                for k, (a, b) in enumerate(zip(edges, edges[1:])) if cum[b] > cum[a]]
+        found = pool.map(work.passages_task, jobs)
+        stats["seeds"] = sum(f.seeds for f in found)
+        stats["class_pairs"] = sum(f.classes for f in found)
+        stats["passages"] = _concatenate([f.passages for f in found], part / st.PASSAGES_FILE, pas.PASSAGE_DTYPE)
+        stats["near"] = _concatenate([f.near for f in found], part / st.NEAR_FILE, st.NEAR_DTYPE)
+        stats["t_passages"] = round(time.perf_counter() - started, 3)
+        new_paras = np.load(scratch / "paras.npy")
+        new_paras["formula"] = para_formula[new_paras["num"]]
+        np.save(part / st.PARAS_FILE, new_paras)
 
 
 def _trim() -> None:
@@ -308,14 +420,16 @@ def _trim() -> None:
         pass
 
 
-def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) -> list[work.FingerprintTask]:
+def _plan(source_of, added: list[str], state: st.State, scratch: Path) -> list[work.FingerprintTask]:
     """The added reports numbered, their counted paragraphs as rows, as fingerprinting tasks.
 
     Reports are taken in batches of about BATCH_CHARS characters, as they always were: a paragraph's
     fingerprints depend on how many letters come before it in its batch, up to K - 1 (the windows
     reaching back before it), and the first paragraph of a batch has none. A task is a part of a batch
     (about TASK_CHARS characters) told the reports of its batch before it, to count those letters.
-    Read from the segments' unit tables only (no text is decoded here).
+    `source_of(doc_id)` says where a report's texts are: (a folder with norm.bin and norm_off.npy,
+    its first unit there, its units, their rows of the unit table), or None. Read from the unit
+    tables only (no text is decoded here).
     """
     from ..backends.embedded import store
 
@@ -344,11 +458,10 @@ def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) 
     for doc_id in added:
         num = state.next_doc
         state.next_doc += 1
-        found = reader.where.get(doc_id)
+        found = source_of(doc_id)
         total = 0
         if found is not None:
-            s_i, first, n = found
-            units = np.asarray(reader.segments[s_i].units[first:first + n])
+            folder, first, n, units = found
             mask = counted[units["kind"]]
             pick = np.flatnonzero(mask)
             r = np.zeros(pick.size, dtype=st.PARA_DTYPE)
@@ -361,7 +474,7 @@ def _plan(reader: NormReader, added: list[str], state: st.State, scratch: Path) 
             r["length"] = units["length"][pick]
             state.next_para += pick.size
             total = int(r["length"].sum())
-            batch.append(((str(reader.segments[s_i].folder), first, n, mask, units["length"].astype(np.int64)), r, total))
+            batch.append(((folder, first, n, mask, units["length"].astype(np.int64)), r, total))
         chars += total
         state.docs[doc_id] = {"num": num, "chars": total}
         if chars >= BATCH_CHARS:
@@ -445,6 +558,14 @@ class NormReader:
         for s_i, segment in enumerate(self.segments):
             for record in segment.docs:
                 self.where.setdefault(record["doc_id"], (s_i, record["first"], record["rows"]))
+
+    def source(self, doc_id: str) -> tuple[str, int, int, np.ndarray] | None:
+        """Where a report's texts are: (segment folder, first unit, units, their rows of the unit table)."""
+        found = self.where.get(doc_id)
+        if found is None:
+            return None
+        s_i, first, rows = found
+        return str(self.segments[s_i].folder), first, rows, np.asarray(self.segments[s_i].units[first:first + rows])
 
     def _fd(self, s_i: int) -> int:
         # texts are read, not mapped: mapped pages would stay in the build's resident memory

@@ -39,6 +39,7 @@ class Workers:
 
     def __init__(self, n: int):
         self.n = n
+        self.limit = n  # workers given tasks at once (fewer while the indexer is busy on another core)
         self._procs: list[tuple[subprocess.Popen, Connection, Connection]] = []
 
     def start(self) -> None:
@@ -81,7 +82,7 @@ class Workers:
         name = f"{fn.__module__}:{fn.__qualname__}"
         while todo or busy:
             for w, (_proc, send, _recv) in enumerate(self._procs):
-                if todo and w not in busy:
+                if todo and w not in busy and len(busy) < self.limit:
                     k = todo.pop()
                     send.send((name, tasks[k]))
                     busy[w] = k
