@@ -1,14 +1,21 @@
 """What text reuse costs and finds: extra build time and size, serving memory, page latencies, top pairs.
 
     .venv/bin/python scripts/bench_reuse.py [CORPUS] [--work DIR] [--runs 5] [--no-build] [--planted]
+    .venv/bin/python scripts/bench_reuse.py [CORPUS] --scales 1,3,10 [--repeat 3] [--work DIR]
 
-CORPUS defaults to ../shared/corpus/lawtext. Two indexes are built in child processes, with and
-without the reuse build hook (wall time and peak RSS of each); then one more report is added to the
-one with reuse data (the incremental run's time and the paragraphs it processed). Serving: the RSS of
-a process that opened the index, before and after the reuse data is loaded, and the latency of each
-page through the Flask app (first answer and the median of the repeats) for 20 reports, 20
-paragraphs with near-identical ones and the 20 strongest pairs. `--planted` also measures precision
-and recall on the planted corpus of the tests.
+CORPUS defaults to ../shared/corpus/lawtext. Two indexes are built by `report-search index` in child
+processes, with and without the reuse data (`--no-reuse`): wall time, CPU time and the peak resident
+memory of the whole process tree (sampled every 50 ms: the indexer, its readers and the reuse
+workers); then one more report is added to the one with reuse data (the incremental run's time and
+the paragraphs it processed). Serving: the RSS of a process that opened the index, before and after
+the reuse data is loaded, and the latency of each page through the Flask app (first answer and the
+median of the repeats) for 20 reports, 20 paragraphs with near-identical ones and the 20 strongest
+pairs. `--planted` also measures precision and recall on the planted corpus of the tests.
+
+`--scales` builds k times the corpus (scripts/bench.py's scaled_corpus: every extra copy with its
+body lines reordered and a marker added, indexed with --keep-duplicates), with and without the
+reuse data, `--repeat` times each (medians), and prints a table: build time with and without, the
+ratio, the tree's peak memory, the reuse folder's size and what the reuse step did.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def _size(path: Path) -> int:
@@ -41,27 +50,76 @@ def _size(path: Path) -> int:
     return total
 
 
-def _build(corpus: list[Path], index: Path, reuse: bool) -> dict:
-    """Build in a child process; wall seconds and the peak RSS of it and its workers."""
-    code = (
-        "import sys, json, search\n"
-        "from search.backends.embedded import writer\n"
-        f"{'' if reuse else 'writer.GENERATION_HOOKS.clear()'}\n"
-        "s = search.build_index([*map(str, json.loads(sys.argv[1]))], sys.argv[2], progress=False)\n"
-        "print(json.dumps({'documents': s.documents, 'paragraphs': s.paragraphs}))\n"
-    )
+def _build(corpus: list[Path], index: Path, reuse: bool, rebuild: bool = True, keep_duplicates: bool = False) -> dict:
+    """`report-search index` in a child process: wall and CPU seconds, the peak memory of its process tree."""
+    from bench import TreeMemory, folder_mb
+
+    args = [sys.executable, "-m", "search", "index", *map(str, corpus), "--index", str(index), "--quiet"]
+    args += ["--rebuild"] * rebuild + ["--keep-duplicates"] * keep_duplicates + ["--no-reuse"] * (not reuse)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, json.dumps([str(c) for c in corpus]), str(index)],
-                            stdout=subprocess.PIPE, cwd=ROOT)
-    out = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this build's own peak (with the workers it waited for)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    memory = TreeMemory(proc.pid)
+    _out, err = proc.communicate()
     wall = time.perf_counter() - started
+    memory.stop()
     if proc.returncode:
-        raise SystemExit(f"build failed: {proc.returncode}")
+        raise SystemExit(f"build failed: {proc.returncode}\n{err.decode(errors='replace')[-2000:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # cumulative: the caller takes differences
     _resign(index)
-    cpu = usage.ru_utime + usage.ru_stime  # less at the mercy of other processes than the wall time
-    return {"wall": wall, "cpu": cpu, "peak_rss_mb": usage.ru_maxrss / 1024, **json.loads(out)}
+    gen = (index / "current").resolve()
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    out = {"wall": round(wall, 2), "cpu_total": usage.ru_utime + usage.ru_stime, "peak_tree_mb": memory.peak_sum,
+           "peak_one_mb": memory.peak_one, "documents": meta["documents"], "paragraphs": meta["paragraphs"],
+           "index_mb": round(folder_mb(gen), 1)}
+    if (gen / "reuse").is_dir():
+        out["reuse_mb"] = round(_size(gen / "reuse") / 1e6, 1)
+        out["reuse_step"] = json.loads((gen / "reuse" / "state.json").read_text(encoding="utf-8"))["last"]
+    return out
+
+
+def _timed_build(*args, **kwargs) -> dict:
+    """_build with its own CPU seconds (children's usage is cumulative)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = _build(*args, **kwargs)
+    out["cpu"] = round(out.pop("cpu_total") - before.ru_utime - before.ru_stime, 2)
+    return out
+
+
+def _scales(corpus: Path, work: Path, scales: list[int], repeat: int) -> dict:
+    """Build k times the corpus with and without the reuse data, `repeat` times each: medians and a table."""
+    from bench import scaled_corpus
+
+    rows = {}
+    for k in scales:
+        source = scaled_corpus(corpus, k, work / f"corpus-{k}x")
+        runs: dict[str, list[dict]] = {"plain": [], "reuse": []}
+        for _ in range(repeat):  # alternately, so that a busy spell of the machine hits both
+            for name in ("plain", "reuse"):
+                index = work / f"index-{k}x-{name}"
+                shutil.rmtree(index, ignore_errors=True)
+                runs[name].append(_timed_build([source], index, reuse=name == "reuse", keep_duplicates=k > 1))
+        plain = statistics.median(r["wall"] for r in runs["plain"])
+        reuse = statistics.median(r["wall"] for r in runs["reuse"])
+        ratios = [r["wall"] / p["wall"] for p, r in zip(runs["plain"], runs["reuse"])]
+        rows[k] = {"plain_s": plain, "reuse_s": reuse, "ratio": round(statistics.median(ratios), 3),
+                   "plain_peak_tree_mb": max(r["peak_tree_mb"] for r in runs["plain"]),
+                   "reuse_peak_tree_mb": max(r["peak_tree_mb"] for r in runs["reuse"]),
+                   "reuse_mb": runs["reuse"][-1]["reuse_mb"], "runs": runs}
+    return rows
+
+
+def _table(rows: dict) -> str:
+    lines = ["| scale | reports | build without | with reuse | ratio | peak RSS (tree) without / with | reuse data | reuse step |",
+             "|---|---|---|---|---|---|---|---|"]
+    for k, r in rows.items():
+        last = r["runs"]["reuse"][-1]
+        step = last["reuse_step"]
+        lines.append(f"| {k}× | {last['documents']:,} | {r['plain_s']:.1f} s | {r['reuse_s']:.1f} s | {r['ratio']:.2f} | "
+                     f"{r['plain_peak_tree_mb']} / {r['reuse_peak_tree_mb']} MB | {r['reuse_mb']:.0f} MB | "
+                     f"{step['seconds']:.1f} s from its start, {step.get('t_waited', 0):.1f} s waited; "
+                     f"{step['seeds']:,} seeds, {step['passages']:,} passages |")
+    return "\n".join(lines)
 
 
 def _resign(index: Path) -> None:
@@ -199,11 +257,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-build", action="store_true", help="reuse the indexes in --work")
     parser.add_argument("--planted", action="store_true")
+    parser.add_argument("--scales", default=None, help="e.g. 1,3,10: build times, memory and size at each scale")
+    parser.add_argument("--repeat", type=int, default=1, help="builds of each kind at each scale (medians)")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-reuse-"))
     os.environ.setdefault("REPORT_SEARCH_KEY_FILE", str(work / "index.key"))
     report: dict = {"corpus": args.corpus}
     corpus = Path(args.corpus)
+    if args.scales:
+        rows = _scales(corpus, work, [int(k) for k in args.scales.split(",")], args.repeat)
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(_table(rows))
+        return
     if not args.no_build:
         # the corpus less its last file, so that adding it afterwards is a one-report incremental run
         files = sorted(p for p in corpus.rglob("*") if p.is_file())
@@ -214,12 +279,10 @@ def main() -> None:
         (local / held.relative_to(corpus)).unlink()
         for name in ("plain", "reuse"):
             shutil.rmtree(work / name, ignore_errors=True)
-        report["build_plain"] = _build([local], work / "plain", reuse=False)
-        report["build_reuse"] = _build([local], work / "reuse", reuse=True)
+        report["build_plain"] = _timed_build([local], work / "plain", reuse=False)
+        report["build_reuse"] = _timed_build([local], work / "reuse", reuse=True)
         shutil.copy(held, local / held.relative_to(corpus))
-        report["add_one"] = _build([local], work / "reuse", reuse=True)
-        state = json.loads((work / "reuse" / "current" / "reuse" / "state.json").read_text(encoding="utf-8"))
-        report["add_one"]["reuse_step"] = state["last"]
+        report["add_one"] = _timed_build([local], work / "reuse", reuse=True, rebuild=False)
         report["extra_build_seconds"] = report["build_reuse"]["wall"] - report["build_plain"]["wall"]
         report["extra_build_cpu_seconds"] = report["build_reuse"]["cpu"] - report["build_plain"]["cpu"]
     gen = (work / "reuse" / "current").resolve()

@@ -142,3 +142,20 @@ def test_many_removals_compact_the_parts(corpus, tmp_path: Path) -> None:
         shutil.copy(add.folder / name, folder / ("y-" + name))
     build_index([folder], tmp_path / "ix", progress=False)
     assert _state(tmp_path / "ix")["last"]["added_docs"] == 1
+
+
+def test_a_run_whose_seeds_make_no_passage(tmp_path: Path) -> None:
+    """Reports added one run at a time sharing only short common phrases: a run has seeds but every one
+    is a lone seed of a phrase other paragraphs have too, so no chain and no passage (this crashed)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    runs = []
+    for i in range(9):
+        body = f"第{i}次追加的报告内容，编号{i}号。\n\n一、工作回顾\n\n全年经济运行稳中向好。"
+        (folder / f"r{i}.txt").write_text(f"2024年巴中市政府工作报告\n\n各位代表：\n\n{body}\n", encoding="utf-8")
+        build_index([folder], tmp_path / "ix", progress=False)
+        runs.append(_state(tmp_path / "ix")["last"])
+    assert [r["added_docs"] for r in runs] == [1] * 9
+    assert any(r["seeds"] > 0 and r["passages"] == 0 for r in runs)
+    build_index([folder], tmp_path / "fresh", progress=False)
+    assert _signature(tmp_path / "ix") == _signature(tmp_path / "fresh") == (set(), set())

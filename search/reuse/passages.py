@@ -61,24 +61,38 @@ def chain(seeds: np.ndarray) -> np.ndarray:
     xs = seeds["xs"].astype(np.int64)
     diag = xs - seeds["ys"].astype(np.int64)
     pair = (xp << 32) | yp
+    del xp, yp
     # in x order: a copy's seeds follow one another there, whichever way its diagonal drifts
-    order = np.lexsort((diag, xs, pair))
-    s = seeds[order]
+    order = _chain_order(pair, xs, diag)
     pair, diag, xs = pair[order], diag[order], xs[order]
-    brk = np.ones(s.size, dtype=bool)
+    brk = np.ones(pair.size, dtype=bool)
     # a new chain: another paragraph pair, a diagonal moved too far (other text), or a gap too long
     brk[1:] = (pair[1:] != pair[:-1]) | (np.abs(diag[1:] - diag[:-1]) > DIAG_SLACK) | (xs[1:] - xs[:-1] > GAP)
     starts = np.flatnonzero(brk)
     out = np.empty(starts.size, dtype=PASSAGE_DTYPE)
-    out["pa"] = s["xp"][starts]
-    out["pb"] = s["yp"][starts]
-    out["a0"] = np.minimum.reduceat(s["xs"], starts)
-    out["a1"] = np.maximum.reduceat(s["xe"], starts)
-    out["b0"] = np.minimum.reduceat(s["ys"], starts)
-    out["b1"] = np.maximum.reduceat(s["ye"], starts)
-    out["seeds"] = np.diff(np.r_[starts, s.size])
-    lone_ok = np.minimum.reduceat(s["df"], starts) <= 2
+    out["pa"] = pair[starts] >> 32
+    out["pb"] = pair[starts] & 0xFFFFFFFF
+    out["a0"] = xs[starts]  # seeds run in x order within a chain
+    del pair, diag, xs
+    out["a1"] = np.maximum.reduceat(seeds["xe"][order], starts)
+    out["b0"] = np.minimum.reduceat(seeds["ys"][order], starts)
+    out["b1"] = np.maximum.reduceat(seeds["ye"][order], starts)
+    out["seeds"] = np.diff(np.r_[starts, order.size])
+    lone_ok = np.minimum.reduceat(seeds["df"][order], starts) <= 2
     return out[(out["seeds"] >= 2) | lone_ok]
+
+
+def _chain_order(pair: np.ndarray, xs: np.ndarray, diag: np.ndarray) -> np.ndarray:
+    """The order of seeds by (paragraph pair, offset in x, diagonal); no two seeds share all three.
+
+    One 64-bit key sorted once (the pairs ranked, offsets and diagonals below 2^20) when it fits,
+    else three stable sorts.
+    """
+    if xs.size and int(xs.max()) < 1 << 20 and int(np.abs(diag).max()) < 1 << 19:
+        ranks, rank = np.unique(pair, return_inverse=True)
+        if ranks.size < 1 << 23:
+            return np.argsort((rank.astype(np.int64) << 40) | (xs << 20) | (diag + (1 << 19)))
+    return np.lexsort((diag, xs, pair))
 
 
 def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.ndarray:
@@ -88,14 +102,20 @@ def extend(chains: np.ndarray, texts: dict[int, str], reach: int = REACH) -> np.
     the copied text; the texts themselves say where the copy really starts and ends. A single
     changed character is stepped over when the next CONFIRM characters agree again (SKIPS times).
     """
-    if chains.size == 0:
-        return chains
     nums = np.array(sorted(texts), dtype=np.int64)
     lengths = np.array([len(texts[n]) for n in nums.tolist()], dtype=np.int64)
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
     codes = np.empty(int(lengths.sum()), dtype=np.uint32)
     for n, at, size in zip(nums.tolist(), starts.tolist(), lengths.tolist()):
         codes[at:at + size] = np.frombuffer(texts[n].encode("utf-32-le"), dtype=np.uint32)
+    return extend_codes(chains, nums, starts, lengths, codes, reach)
+
+
+def extend_codes(chains: np.ndarray, nums: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                 codes: np.ndarray, reach: int = REACH) -> np.ndarray:
+    """`extend` with the texts as code points: paragraph nums[i] (sorted) is codes[starts[i]:starts[i] + lengths[i]]."""
+    if chains.size == 0 or nums.size == 0:
+        return chains[:0]
     ia = np.searchsorted(nums, chains["pa"].astype(np.int64))
     ib = np.searchsorted(nums, chains["pb"].astype(np.int64))
     known = (nums[np.minimum(ia, nums.size - 1)] == chains["pa"]) & (nums[np.minimum(ib, nums.size - 1)] == chains["pb"])

@@ -48,6 +48,8 @@ def codes_of(text: str) -> np.ndarray:
 def word_mask(codes: np.ndarray) -> np.ndarray:
     """True where a code point is a letter or digit (astral characters count as letters)."""
     table = _word_table()
+    if codes.size and int(codes.max()) < 0x10000:
+        return table[codes]
     out = np.ones(codes.size, dtype=bool)
     bmp = codes < 0x10000
     out[bmp] = table[codes[bmp]]
@@ -62,11 +64,15 @@ def stripped(text: str) -> str:
 
 def _mix(h: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer: spreads polynomial hashes so window minima are random positions."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    h = h ^ (h >> np.uint64(30))  # a new array: the argument is left as it is
+    t = h >> np.uint64(27)  # the others in place: fewer passes over memory
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    np.right_shift(h, np.uint64(27), out=t)
+    h ^= t
+    h *= np.uint64(0x94D049BB133111EB)
+    np.right_shift(h, np.uint64(31), out=t)
+    h ^= t
+    return h
 
 
 @dataclass
@@ -74,50 +80,99 @@ class Batch:
     """Many paragraphs at once: their letters end to end, with where each came from."""
 
     letters: np.ndarray  # uint64 code points of the kept characters, paragraph after paragraph
-    origin: np.ndarray  # per kept character: its offset in its paragraph's normalized text
-    para: np.ndarray  # per kept character: the paragraph's number (as given)
+    kept: np.ndarray  # per kept character: its position in the texts end to end
+    starts: np.ndarray  # per paragraph: where its text starts in the texts end to end
+    numbers: np.ndarray  # per paragraph: its number (as given)
     bounds: np.ndarray  # per paragraph (in the order given): first kept character, and the end (n + 1)
+    keep: np.ndarray  # per character of the texts end to end: is it kept (a letter or a digit)
+
+    def paragraph_of(self, positions: np.ndarray) -> np.ndarray:
+        """Index (in the order given) of the paragraph of some kept characters."""
+        return np.searchsorted(self.bounds, positions, side="right") - 1
+
+    @property
+    def para(self) -> np.ndarray:
+        """Per kept character: the paragraph's number."""
+        return np.repeat(np.asarray(self.numbers, dtype=np.uint32), np.diff(self.bounds))
+
+    @property
+    def origin(self) -> np.ndarray:
+        """Per kept character: its offset in its paragraph's normalized text."""
+        return (self.kept - np.repeat(self.starts, np.diff(self.bounds))).astype(np.uint32)
 
 
 def batch(texts: Sequence[str], numbers: np.ndarray) -> Batch:
     """Letters of normalized `texts` (paragraph `numbers[i]` is `texts[i]`)."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    codes = codes_of("".join(texts))
-    offsets = np.arange(codes.size, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    owner = np.repeat(np.asarray(numbers, dtype=np.uint32), lengths)
+    return batch_of_codes(codes_of("".join(texts)), lengths, numbers)
+
+
+def batch_of_codes(codes: np.ndarray, lengths: np.ndarray, numbers: np.ndarray) -> Batch:
+    """`batch` from the code points of the texts end to end and each text's length."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
     keep = word_mask(codes)
-    running = np.zeros(codes.size + 1, dtype=np.int64)
-    np.cumsum(keep, out=running[1:])
-    ends = np.cumsum(lengths)
-    bounds = np.concatenate([running[ends - lengths], running[ends[-1:]]]) if len(texts) else np.zeros(1, np.int64)
-    return Batch(codes[keep].astype(np.uint64), offsets[keep].astype(np.uint32), owner[keep], bounds)
+    kept = np.flatnonzero(keep)
+    bounds = np.searchsorted(kept, np.r_[starts, codes.size]) if lengths.size else np.zeros(1, np.int64)
+    return Batch(codes[kept].astype(np.uint64), kept, starts, np.asarray(numbers), bounds, keep)
+
+
+def text_keys(b: Batch, codes: np.ndarray) -> np.ndarray:
+    """Per paragraph of a batch: a 64-bit hash of its other characters (punctuation, spaces) and where they are.
+
+    With `text_hashes` (its letters) and its length it names the paragraph's normalized text: texts
+    with the same three are taken as equal (a false match among a billion texts has a chance of
+    about 10^-20), and the build computes passages once for a set of identical paragraphs.
+    """
+    out = np.zeros(b.bounds.size - 1, dtype=np.uint64)
+    other = np.flatnonzero(~b.keep)
+    if other.size == 0 or out.size == 0:
+        return out
+    owner = np.searchsorted(b.starts, other, side="right") - 1
+    position = (other - b.starts[owner]).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        terms = _mix(codes[other].astype(np.uint64) ^ (position << np.uint64(21)) ^ np.uint64(0x243F6A8885A308D3))
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    out[owner[first]] = np.add.reduceat(terms, first)
+    return out
 
 
 def kgram_hashes(b: Batch, k: int = K) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of the k-gram starting at every kept character, and whether it lies inside one paragraph."""
+    """Hash of the k-gram starting at every kept character, and whether it lies inside one paragraph.
+
+    The polynomial sum(letters[i + j] · PRIME^(k-1-j)) is built by doubling (two letters, four, eight),
+    three steps for k = 8; only the hashes of k-grams inside one paragraph are meaningful.
+    """
     n = b.letters.size
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(k):
-            h *= _PRIME
-            h[: n - j] += b.letters[j:]
+        if k & (k - 1) == 0 and n >= k:
+            acc, width, power = b.letters, 1, _PRIME
+            while width < k:
+                acc = acc[:-width] * power + acc[width:]
+                width, power = width * 2, power * power
+            h[:acc.size] = acc
+        else:
+            for j in range(k):
+                h *= _PRIME
+                h[: n - j] += b.letters[j:]
         h = _mix(h)
-    valid = np.zeros(n, dtype=bool)
-    if n >= k:
-        valid[: n - k + 1] = b.para[: n - k + 1] == b.para[k - 1:]
-    return h, valid
+    # a k-gram starting in the last k - 1 letters of its paragraph runs into the next one
+    ends = b.bounds[1:]
+    cut = np.maximum(b.bounds[:-1], ends - (k - 1))
+    edge = np.cumsum(np.bincount(cut, minlength=n + 1) - np.bincount(ends, minlength=n + 1))[:n]
+    return h, edge == 0
 
 
 def _sliding(x: np.ndarray, w: int, op: np.ufunc, fill: np.generic) -> np.ndarray:
-    """op (minimum or maximum) of every window of w consecutive values (van Herk / Gil-Werman, O(n))."""
-    n = x.size
-    blocks = -(-n // w)
-    padded = np.full(blocks * w, fill, dtype=x.dtype)
-    padded[:n] = x
-    grid = padded.reshape(blocks, w)
-    prefix = op.accumulate(grid, axis=1).ravel()
-    suffix = op.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
-    return op(suffix[: n - w + 1], prefix[w - 1: n])
+    """op (minimum or maximum) of every window of w consecutive values, by doubling: log2(w) steps."""
+    width, acc = 1, x
+    while width * 2 <= w:
+        acc = op(acc[:-width], acc[width:])
+        width *= 2
+    if width < w:  # windows of `width` overlapping to cover w
+        acc = op(acc[:acc.size - (w - width)], acc[w - width:])
+    return acc
 
 
 def fingerprints(b: Batch, k: int = K, w: int = W) -> np.ndarray:
@@ -145,12 +200,28 @@ def fingerprints(b: Batch, k: int = K, w: int = W) -> np.ndarray:
     per_char = np.repeat(smallest, sizes[nonempty])
     selected |= (masked == per_char) & valid
     pos = np.flatnonzero(selected)
+    owner = b.paragraph_of(pos)
+    start = b.kept[pos] - b.starts[owner]
     out = np.empty(pos.size, dtype=POSTING_DTYPE)
     out["hash"] = h[pos]
-    out["para"] = b.para[pos]
-    out["start"] = b.origin[pos]
-    out["span"] = np.minimum(b.origin[pos + k - 1] + 1 - b.origin[pos], 65535)
+    out["para"] = np.asarray(b.numbers, dtype=np.uint32)[owner]
+    out["start"] = start
+    out["span"] = np.minimum(b.kept[pos + k - 1] - b.kept[pos] + 1, 65535)
     return out
+
+
+def take(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """rows[index] for a structured array, copied as opaque records (several times faster than field by field)."""
+    rows = np.ascontiguousarray(rows)
+    return rows.view(f"V{rows.dtype.itemsize}")[index].view(rows.dtype)
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """A stable argsort of uint32 keys by two radix passes of 16 bits (about twice as fast as timsort)."""
+    low = (keys & 0xFFFF).astype(np.uint16)
+    order = np.argsort(low, kind="stable")
+    high = (keys[order] >> 16).astype(np.uint16)
+    return order[np.argsort(high, kind="stable")]
 
 
 def text_hashes(b: Batch) -> np.ndarray:

@@ -47,6 +47,9 @@ MAX_SEGMENTS = 6  # more segments than this (or DEAD_SHARE dead rows) and the li
 DEAD_SHARE = 0.3
 # Called as hook(generation, base generation or None, added doc ids, removed doc ids) after the
 # segments are final and before the generation is swapped in (and before its document table exists).
+# A hook's optional `begin(generation, base, runs, run_live, removed doc ids so far)` is called before
+# the new documents' runs are merged (store.Run: texts and records as written; run_live[i] says which
+# of run i's documents are kept); the runs are deleted once merged.
 GENERATION_HOOKS: list[Callable[[Path, Path | None, list[str], list[str]], None]] = []
 ROW_DTYPE = np.dtype([
     ("doc", "<i4"), ("relevance", "<i8"), ("newest", "<i8"), ("oldest", "<i8"), ("document", "<i8"),
@@ -407,6 +410,12 @@ def _write(
 
     added_records: list[dict] = []
     if runs and any(live.any() for live in run_live):
+        for hook in GENERATION_HOOKS:
+            # side data may start on the new documents' texts (as written in the runs) while the runs
+            # are merged, on the core the merge leaves idle
+            begin = getattr(hook, "begin", None)
+            if begin is not None and getattr(hook, "side", None) not in options.without:
+                begin(generation, base, runs, run_live, removed_ids)
         name = _segment_name(seg_dir)
         records = store.merge(runs, run_live, seg_dir / name)
         rows = int(np.load(seg_dir / name / "units.npy", mmap_mode="r").shape[0])
