@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="建立或更新索引")
     index.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹（递归读取）")
-    index.add_argument("--index", type=Path, default=None, help="索引文件夹（默认 index/ 或 $REPORT_SEARCH_INDEX）")
+    index.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+                       help="索引文件夹（默认 index/ 或 $REPORT_SEARCH_INDEX）；也可以是检索集群的部署文件夹："
+                            "更新它导出自的索引，再导出新版本并切换")
     index.add_argument("--rebuild", action="store_true", help="重新建立整个索引（建好后原子切换）")
     index.add_argument("--manifest", type=Path, default=None, help="元数据清单（CSV 或 JSON：文件 → 字段）")
     index.add_argument("--text-column", default=None, help="CSV/JSONL 数据集中正文所在的列名")
@@ -65,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="检索")
     query.add_argument("query", metavar="QUERY")
-    query.add_argument("--index", type=Path, default=None)
+    query.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+                       help="索引文件夹或检索集群的部署文件夹")
     for f in FIELDS:
         if f.facet or f.name == "county":
             query.add_argument(f"--{f.name}", action="append", default=[], help=f"{f.label}（可重复，取并集）")
@@ -80,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--index", type=Path, default=None)
 
     serve = sub.add_parser("serve", help="启动网页界面")
-    serve.add_argument("--index", type=Path, default=None)
+    serve.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+                       help="索引文件夹或检索集群的部署文件夹")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
     serve.add_argument("--allow-remote", action="store_true", help="允许监听本机以外的地址（如 0.0.0.0）")
     serve.add_argument("--port", type=int, default=5000)
@@ -104,12 +108,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from .backends.sphinxql.cli import deployment_source, redeploy
+
     columns = dict(args.column)
     if args.text_column:
         columns["text"] = args.text_column
+    target = args.index or default_index_dir()
+    try:
+        source = deployment_source(target)  # a SphinxQL deployment: update its embedded source, then export
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     try:
         summary = build_index(
-            args.paths, args.index, manifest=args.manifest, progress=False if args.quiet else None,
+            args.paths, source or target, manifest=args.manifest, progress=False if args.quiet else None,
             rebuild=args.rebuild, columns=columns or None, keep_duplicates=args.keep_duplicates,
             workers=args.workers, reuse=not args.no_reuse,
         )
@@ -138,7 +150,7 @@ def _index(args: argparse.Namespace) -> int:
         print(f"跳过 {len(summary.skipped)} 个文件：")
         for item in summary.skipped:
             print(_safe(f"  {item.path}：{item.reason}"))
-    return 0
+    return redeploy(source, target) if source is not None else 0
 
 
 def _query(args: argparse.Namespace) -> int:

@@ -153,6 +153,12 @@ def test_title_without_place_names_its_place() -> None:
     assert any("未写地名" in n for n in doc.notes)
 
 
+def test_letter_spaced_title_is_closed_up_and_found() -> None:
+    doc = _read_as("乌鲁木齐市/2014.md", "政府工作报告-主要城市/乌鲁木齐市/2014.md")
+    assert doc.title == "2014年乌鲁木齐市政府工作报告"
+    assert doc.paragraphs[0].kind == "title" and "2014年乌鲁木齐市" in normalize(doc.paragraphs[0].text)
+
+
 def _read_as(name: str, rel: str):
     (doc,) = read_documents(SourceFile(RULES / name, rel))
     return doc

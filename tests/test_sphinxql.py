@@ -277,3 +277,62 @@ def test_a_shard_down_is_a_clear_503_on_the_page_and_in_the_api_never_a_500(faul
     finally:
         fault_cluster.start(1)
     assert client.get("/search?q=发展改革").status_code == 200  # back without a restart
+
+
+def _report(folder: Path, name: str, place: str, sentence: str) -> None:
+    (folder / name).write_text(
+        f"2024年{place}政府工作报告\n\n各位代表：\n\n{sentence}\n\n一、2024年工作安排\n\n今年要继续推动{place}高质量发展。\n",
+        encoding="utf-8",
+    )
+
+
+def test_index_into_a_deployment_adds_replaces_and_deletes_reports(tmp_path, capsys):
+    """`index PATH --backend DEPLOY` updates the embedded index the deployment comes from and switches
+    the running cluster to a new export: an added report is found, a replaced one answers with its new
+    text only, a deleted one is gone — and the cluster answers as the embedded index does."""
+    require_sphinx()
+    from search.cli import main
+
+    corpus, embedded, out = tmp_path / "corpus", tmp_path / "ix", tmp_path / "deploy"
+    corpus.mkdir()
+    _report(corpus, "a.txt", "巴中市", "巴中市的第一句独有文字甲乙丙。")
+    _report(corpus, "b.txt", "达州市", "达州市的第一句独有文字丁戊己。")
+    assert main(["index", str(corpus), "--index", str(embedded), "--quiet", "--no-reuse"]) == 0
+    assert main(["sphinx-config", "--index", str(embedded), "--out", str(out), "--shards", "2",
+                 "--port-base", str(_free_base(4))]) == 0
+    try:
+        assert main(["sphinx-start", "--out", str(out)]) == 0
+
+        def total(q: str) -> tuple[int, int]:
+            request = SearchRequest(q=q)
+            return _fresh(out).search(request).total, open_index(embedded).search(request).total
+
+        _report(corpus, "c.txt", "广安市", "广安市新加的一句独有文字庚辛壬。")  # added
+        _report(corpus, "a.txt", "巴中市", "巴中市改写后的一句独有文字癸子丑。")  # replaced
+        (corpus / "b.txt").unlink()  # deleted
+        capsys.readouterr()
+        assert main(["index", str(corpus), "--backend", str(out), "--quiet", "--no-reuse"]) == 0
+        printed = capsys.readouterr().out
+        assert "新增 1，更新 1，删除 1" in printed and "第 2 版" in printed
+        assert read_deployment(out / DEPLOY_FILE).current.documents == 2
+        assert total("庚辛壬") == (1, 1)
+        assert total("癸子丑") == (1, 1)
+        assert total("甲乙丙") == (0, 0)
+        assert total("丁戊己") == (0, 0)
+    finally:
+        main(["sphinx-stop", "--out", str(out)])
+
+
+def test_index_into_a_folder_that_is_not_a_recorded_deployment_says_what_to_do(tmp_path, capsys):
+    from search.backends.sphinxql.config import Deployment, write_deployment
+    from search.cli import main
+
+    out = tmp_path / "deploy"
+    out.mkdir()
+    write_deployment(out / DEPLOY_FILE, Deployment(nodes=[]))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _report(corpus, "a.txt", "巴中市", "巴中市的一句话。")
+    assert main(["index", str(corpus), "--backend", str(out), "--quiet"]) == 2
+    assert "sphinx-config --index" in capsys.readouterr().err
+    assert not (out / "current").exists()

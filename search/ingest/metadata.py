@@ -187,6 +187,7 @@ _HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.I)
 # Markup that can reach a title from front matter, a dataset cell or a page: tags, comments, footnote
 # marks ("1964年政府工作报告[^1]"), emphasis and heading marks.
 _TITLE_MARKUP = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]{0,200}>|\[\^[^\]\s]{1,16}\]|[［\[]\s*\d{1,3}\s*[］\]]|\*\*|__|^#+\s*")
+_SPACED_DIGITS = re.compile(r"(?<![\d ])\d(?: \d){2,}(?![\d ]*\d)")
 _WORDY = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 # Work-plan headings name the year the report plans: "三、2018年工作安排建议", "2024年主要任务",
@@ -209,6 +210,9 @@ def clean_title(title: str) -> str:
     """A title without markup, footnote marks and surplus whitespace; "" when nothing readable is left."""
     text = _TITLE_MARKUP.sub("", str(title or ""))
     text = fix_spacing(re.sub(r"\s+", " ", text).strip())  # "2024年\u00a0赣州市" → "2024年赣州市"
+    # Letter-spaced digits are typography, not numbers ("2 0 1 4年…" in 乌鲁木齐's titles): a title that
+    # keeps them is not found by 2014年.
+    text = _SPACED_DIGITS.sub(lambda m: m.group(0).replace(" ", ""), text)
     return text if _WORDY.search(text) else ""
 
 

@@ -34,36 +34,67 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("--out", type=Path, required=True, help="部署文件夹")
 
 
-def _config(args: argparse.Namespace) -> int:
-    from ...indexer import default_index_dir
+def deployment_source(out: Path) -> Path | None:
+    """The embedded index a deployment folder is exported from; None when `out` is not a deployment.
+
+    Raises ValueError (with a message for the user) for a deployment that does not record it.
+    """
+    from .config import DEPLOY_FILE, read_deployment
+
+    path = out / DEPLOY_FILE
+    if not path.is_file():
+        return None
+    try:
+        dep = read_deployment(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{out} 的 {DEPLOY_FILE} 无法读取（{exc}）") from None
+    if not dep.index_dir:
+        raise ValueError(f"{out} 没有记录它导出自哪个索引：请先更新那个索引，再运行 "
+                         f"report-search sphinx-config --index 索引文件夹 --out {out}")
+    return Path(dep.index_dir)
+
+
+def redeploy(index_dir: Path, out: Path, **options) -> int:  # noqa: ANN003 - deploy()'s options
+    """Export `index_dir` into the deployment `out` (again, after `index` updated it); print what happened."""
     from ..base import IndexUnavailable
     from .cluster import ClusterError
     from .deploy import DeployError, deploy
 
-    if args.shards is not None and not 1 <= args.shards <= 64:
-        print("错误：--shards 应在 1 到 64 之间", file=sys.stderr)
-        return 2
     try:
-        result = deploy(
-            args.index or default_index_dir(), args.out, shards=args.shards, host=args.host,
-            port_base=args.port_base, build=not args.no_build, keep_sources=args.keep_sources or args.no_build,
-            flavor=args.flavor,
-        )
+        result = deploy(index_dir, out, **options)
     except (DeployError, ClusterError, IndexUnavailable) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    _print_deploy(result, out, built=options.get("build", True))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    from ...indexer import default_index_dir
+
+    if args.shards is not None and not 1 <= args.shards <= 64:
+        print("错误：--shards 应在 1 到 64 之间", file=sys.stderr)
+        return 2
+    return redeploy(
+        args.index or default_index_dir(), args.out, shards=args.shards, host=args.host,
+        port_base=args.port_base, build=not args.no_build, keep_sources=args.keep_sources or args.no_build,
+        flavor=args.flavor,
+    )
+
+
+def _print_deploy(result, out: Path, built: bool = True) -> None:  # noqa: ANN001 - a DeployResult
+    """What an export did: generation, shards, times, nodes, whether the running nodes switched."""
     dep, ex = result.deployment, result.export
-    print(f"部署：{args.out}（第 {dep.current.seq} 版，导出自 {ex.source}）")
+    print(f"部署：{out}（第 {dep.current.seq} 版，导出自 {ex.source}）")
     print(f"文档 {ex.documents} 篇，段落 {ex.paragraphs} 段，分为 {dep.shards} 个分片："
           + "、".join(f"分片 {i} {n} 段" for i, n in enumerate(ex.shard_paragraphs)))
     print(f"导出 {ex.seconds:.1f} 秒" + (f"，indexer {sum(result.indexer_seconds):.1f} 秒" if result.indexer_seconds else "，未运行 indexer"))
     for node in dep.nodes:
-        print(f"  节点 {node.shard}：SphinxQL {node.address}，分片间 {node.host}:{node.api_port}，配置 {args.out}/node-{node.shard}/sphinx.conf")
+        print(f"  节点 {node.shard}：SphinxQL {node.address}，分片间 {node.host}:{node.api_port}，配置 {out}/node-{node.shard}/sphinx.conf")
     if result.rotated:
         print("已通知运行中的 searchd 载入新版本，sphinxql.json 已切换")
-    elif not args.no_build:
-        print(f"searchd 未运行：用 report-search sphinx-start --out {args.out} 启动")
-    return 0
+    elif built:
+        print(f"searchd 未运行：用 report-search sphinx-start --out {out} 启动")
 
 
 def _start(args: argparse.Namespace) -> int:

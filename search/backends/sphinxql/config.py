@@ -78,6 +78,9 @@ class Deployment:
     prefix: str = PREFIX
     format: int = FORMAT
     flavor: str = "sphinx"  # "sphinx" (2.2, tested) or "manticore" (plain mode; see docs/sphinxql.md)
+    # The embedded index folder the generations are exported from, so `index PATH --index DEPLOY` can
+    # update it and export again ("" in deployments written before it was recorded).
+    index_dir: str = ""
 
     @property
     def shards(self) -> int:
@@ -102,7 +105,7 @@ class Deployment:
             nodes=[Node(**n) for n in data["nodes"]], timeouts=Timeouts(**data.get("timeouts", {})),
             current=gen(data.get("current")), previous=gen(data.get("previous")),
             prefix=data.get("prefix", PREFIX), format=data.get("format", FORMAT),
-            flavor=data.get("flavor", "sphinx"),
+            flavor=data.get("flavor", "sphinx"), index_dir=data.get("index_dir", ""),
         )
 
 

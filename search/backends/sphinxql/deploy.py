@@ -95,6 +95,7 @@ def deploy(
                 if up:
                     reload(out, node)
     dep.previous, dep.current = dep.current, new
+    dep.index_dir = str(Path(index_dir).resolve())
     write_deployment(path, dep)
     result.switched = True
     # generations no configuration names any more
