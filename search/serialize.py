@@ -12,7 +12,7 @@ from .models import DocumentView, FacetValue, ReportResult, SearchResult
 def _facets(facets: dict[str, list[FacetValue]], facet_url: Callable[[str, str], str] | None) -> dict:
     return {
         name: [
-            {**asdict(fv), "url": facet_url(name, fv.value) if facet_url else None}
+            {**fv.to_dict(), "url": facet_url(name, fv.value) if facet_url else None}
             for fv in values
         ]
         for name, values in facets.items()

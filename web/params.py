@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import search
 from search import settings
@@ -47,6 +48,11 @@ class MultiArgs(Protocol):
     def get(self, key: str, default: str | None = None) -> str | None: ...  # noqa: D102
 
     def getlist(self, key: str) -> list[str]: ...  # noqa: D102
+
+
+# A result page links every facet value with the same query string: each piece is quoted once
+# (urlencode quoted it again for every link, half of an API answer's time on a cached search).
+_quoted = lru_cache(maxsize=4096)(quote_plus)
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class SearchParams:
 
     def url(self, path: str = "/search") -> str:
         """`path` with these parameters as its query string (relative: no host is ever written)."""
-        query = urlencode(self.items())
+        query = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in self.items())
         return f"{path}?{query}" if query else path
 
     # -- variations ----------------------------------------------------------------------------------

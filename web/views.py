@@ -129,10 +129,7 @@ def hit_view(hit: search.Hit, params: SearchParams, similar: int = 0) -> HitView
     doc = hit.document
     rel = permalink_path(hit.id, params.q, params.mode)
     link = absolute(rel)
-    doc_state = params.items()
-    from urllib.parse import urlencode
-
-    doc_url = f"/doc/{hit.doc_id}" + (f"?{urlencode(doc_state)}" if doc_state else "") + f"#p-{hit.id}"
+    doc_url = params.url(f"/doc/{hit.doc_id}") + f"#p-{hit.id}"
     return HitView(
         hit.id, hit.doc_id, hit.kind, kind_label(hit.kind), title_label(doc), place(doc), doc.year, doc.type,
         doc.level, " › ".join(hit.section), highlighted(hit.text, hit.spans), doc_url, rel, link,
