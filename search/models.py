@@ -12,7 +12,7 @@ every front end (web, CLI) reads them. Words used throughout (see also the packa
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 # What a paragraph is, in reading order of a typical report.
