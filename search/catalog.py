@@ -91,8 +91,10 @@ class Catalog:
             return np.zeros(len(self.documents), dtype=bool)
         if flt.field in FACETS:
             index = {v: i for i, v in enumerate(self.values[flt.field])}
-            wanted = [index[v] for v in flt.values if v in index]
-            return np.isin(self.codes[flt.field], wanted)
+            # A lookup table by value code; its extra last slot is what code -1 (no value) reads.
+            chosen = np.zeros(len(self.values[flt.field]) + 1, dtype=bool)
+            chosen[[index[v] for v in flt.values if v in index]] = True
+            return chosen[self.codes[flt.field]]
         norm = normalize(flt.values[0])
         return np.fromiter((norm in t for t in self.texts[flt.field]), dtype=bool, count=len(self.documents))
 

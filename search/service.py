@@ -10,6 +10,7 @@ was read and what to try when it finds little. Engines implement `search.backend
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -42,6 +43,18 @@ class InvalidRequest(ValueError):
         super().__init__(message)
         self.param = param
         self.message = message
+
+
+def one_version(method: Any) -> Any:
+    """Run a function of a Searcher (its first argument) on one version of the index.
+
+    Its calls must not straddle a swap: row numbers of one generation mean other paragraphs in the next.
+    """
+    @functools.wraps(method)
+    def pinned(searcher: "Searcher", *args: Any, **kwargs: Any) -> Any:
+        with searcher.backend.pin():
+            return method(searcher, *args, **kwargs)
+    return pinned
 
 
 class _Lru:
@@ -152,6 +165,7 @@ class Searcher:
             if len(values) > settings.get("max_facet_values"):
                 raise InvalidRequest(name, f"{field_label(name)}最多选择 {settings.get('max_facet_values')} 个")
 
+    @one_version
     def select(self, request: SearchRequest) -> Selection:
         """Interpret a request and count its matches per document (the primitive every view uses)."""
         self.validate(request)
@@ -177,6 +191,7 @@ class Searcher:
             allowed = only if allowed is None else allowed & only
         return Selection(request, interp, filters, allowed, self.counts(interp.tree), catalog)
 
+    @one_version
     def search(self, request: SearchRequest) -> SearchResult:
         """Total, reports, a page of hits, facet counts under the other filters, and how the query was read."""
         started = time.perf_counter()
@@ -233,6 +248,7 @@ class Searcher:
             rows += self.backend.page(rest, sel.allowed, order, max(0, offset - n_first), limit - len(rows))
         return rows
 
+    @one_version
     def hits(self, rows: Sequence[int], needles: Sequence[str]) -> list[Hit]:
         """Hits for engine rows, with the ranges where the strings occur."""
         catalog = self.catalog()
@@ -272,6 +288,7 @@ class Searcher:
         return int((counts if sel.allowed is None else np.where(sel.allowed, counts, 0)).sum())
 
     # -- reports -------------------------------------------------------------------------------------
+    @one_version
     def reports(self, request: SearchRequest) -> ReportResult:
         """Matching reports with their number of matching paragraphs and their best paragraph."""
         started = time.perf_counter()
@@ -310,6 +327,7 @@ class Searcher:
         for rows in self.backend.iter_rows(sel.interpretation.tree, sel.allowed, order):
             yield from self.hits(rows, needles)
 
+    @one_version
     def document(self, doc_id: str, q: str = "", mode: str = "exact") -> DocumentView | None:
         """A whole document; with `q`, where it matches (ranges and the matching paragraphs in order)."""
         catalog = self.catalog()
@@ -333,6 +351,7 @@ class Searcher:
             view.query = sel.interpretation.info
         return view
 
+    @one_version
     def paragraph(self, paragraph_id: str, q: str = "", mode: str = "exact") -> Hit | None:
         """One paragraph by its id, with the ranges where `q` matches."""
         unit = self.backend.find(paragraph_id)
@@ -341,6 +360,7 @@ class Searcher:
         needles = interpret(parse_query(q), mode if mode in MODES else "exact").needles if q.strip() else []
         return self._hit(unit, self.catalog(), needles)
 
+    @one_version
     def stats(self) -> dict:
         """Counts of the current generation and the engine's own figures."""
         catalog = self.catalog()

@@ -167,6 +167,29 @@ def test_searches_keep_working_during_a_rebuild_and_switch_after(tmp_path):
     assert searcher.search(SearchRequest(q='"旧版本"')).total == 0
 
 
+def test_a_request_answers_from_one_generation_even_if_a_swap_comes_halfway(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a.txt", "巴中市", "旧版本的段落内容。")
+    index = tmp_path / "ix"
+    build_index([corpus], index, progress=False)
+    searcher = open_index(index)
+    backend = searcher.backend
+    with backend.pin():
+        before = backend.generation()
+        rows = backend.page(None, None, "document", 0, 100)
+        # A rebuild with more paragraphs swaps `current` while the request is still using its rows.
+        _write(corpus, "a.txt", "巴中市", "新版本的段落内容。", more="另一段。\n\n再一段新增的内容。")
+        build_index([corpus], index, progress=False, rebuild=True)
+        assert backend.generation() == before
+        assert [u.text for u in backend.fetch(rows)] == [u.text for u in backend.fetch(rows)]
+        assert any("旧版本" in u.text for u in backend.fetch(rows))
+        assert searcher.search(SearchRequest(q='"旧版本"')).total == 1  # nested: the same generation
+    assert backend.generation() != before
+    assert searcher.search(SearchRequest(q='"新版本"')).total == 1
+    assert searcher.search(SearchRequest(q='"旧版本"')).total == 0
+
+
 @pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")
 def test_a_killed_rebuild_costs_nothing_and_the_next_run_cleans_up(tmp_path):
     """kill -9 during `index --rebuild`, then a normal `index`: the live generation stays, leftovers go."""

@@ -7,9 +7,10 @@ serve` sets all three from its options.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -62,6 +63,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(research.bp)
     app.register_blueprint(reuse.bp)
     _register_errors(app)
+
+    @app.before_request
+    def one_index_version() -> None:
+        # Every call a page makes (counts, facets, a page of rows, their texts) reads one generation,
+        # even when a rebuild switches `current` halfway through the request.
+        g.pinned = contextlib.ExitStack()
+        g.pinned.enter_context(app.extensions[EXTENSION_KEY].backend.pin())
+
+    @app.teardown_request
+    def release_index_version(_exc: BaseException | None) -> None:
+        pinned = g.pop("pinned", None)
+        if pinned is not None:
+            pinned.close()
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -29,6 +29,7 @@ valid within one generation only.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -144,6 +145,11 @@ class Backend(ABC):
 
     def clear_cache(self) -> None:
         """Forget cached match results (benchmarks measure cold answers)."""
+
+    @contextlib.contextmanager
+    def pin(self) -> Iterator[None]:
+        """Answer every call inside from one version of the index (re-entrant; a no-op by default)."""
+        yield
 
     def close(self) -> None:
         """Release files, sockets and processes."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import settings
 from ..models import FilterValue, QueryInfo, SearchRequest
-from ..service import Searcher
+from ..service import Searcher, one_version
 from .common import Cell, Column, Group, allowed_mask, grid, groups, mentioned_mask, select, year_columns
 
 
@@ -42,6 +42,7 @@ class Comparison:
     indexed_places: list[int]  # reports indexed per place
 
 
+@one_version
 def compare(searcher: Searcher, terms: list[str], request: SearchRequest, by: str = "province",
             span: str = "mention") -> Comparison:
     """Terms side by side over the reports `request`'s filters select (its q is ignored)."""

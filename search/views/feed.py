@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models import FilterValue, Hit, QueryInfo, SearchRequest
-from ..service import Searcher
+from ..service import Searcher, one_version
 from .common import mentioned_mask, select
 from .seen import first_seen
 
@@ -67,6 +67,7 @@ def _published(year: int, date: str) -> tuple[str, str]:
     return "", "none"
 
 
+@one_version
 def feed(searcher: Searcher, request: SearchRequest, limit: int = ENTRIES) -> Feed:
     """The newest `limit` matching paragraphs of `request` (its page and sort are not used)."""
     sel = select(searcher, request)

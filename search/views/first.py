@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models import Document, FilterValue, Hit, QueryInfo, SearchRequest
-from ..service import Searcher
+from ..service import Searcher, one_version
 from .common import BYS, Group, allowed_mask, groups, mentioned_mask, select, year_columns
 
 
@@ -70,6 +70,7 @@ class FirstAppearance:
     empty_query: bool = False
 
 
+@one_version
 def first(searcher: Searcher, request: SearchRequest, by: str = "province") -> FirstAppearance:
     """Each place's earliest report mentioning `request`'s query (by `by`: province or city …)."""
     if by not in BYS:

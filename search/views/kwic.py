@@ -42,7 +42,7 @@ from ..analysis import segment
 from ..highlight import find_all
 from ..models import Document, FilterValue, Hit, QueryInfo, SearchRequest
 from ..normalize import normalize, normalize_with_offsets
-from ..service import Searcher
+from ..service import Searcher, one_version
 from .common import cache, select, selection_key
 
 UNITS: tuple[str, ...] = ("word", "2", "3", "4")
@@ -337,6 +337,7 @@ def check(width: int, sort: str, unit: str) -> None:
         raise ValueError(f"unit must be one of {UNITS}")
 
 
+@one_version
 def concordance(
     searcher: Searcher, request: SearchRequest, width: int = DEFAULT_WIDTH, sort: str = "oldest",
     unit: str = "word", left: str = "", right: str = "", page: int = 1, per_page: int | None = None,

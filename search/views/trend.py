@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import FilterValue, QueryInfo, SearchRequest
-from ..service import Searcher
+from ..service import Searcher, one_version
 from .common import BYS, Cell, Column, Group, allowed_mask, grid, groups, select, year_columns
 
 
@@ -40,6 +40,7 @@ class Trend:
     notes: list[str] = field(default_factory=list)
 
 
+@one_version
 def trend(searcher: Searcher, request: SearchRequest, by: str = "province", span: str = "mention") -> Trend:
     """The table of `request` grouped by facet `by`; `span` picks the years (see `common.year_columns`)."""
     if by not in BYS:

@@ -7,6 +7,8 @@ shared by all threads; nothing takes a lock longer than a dictionary update.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -151,13 +153,40 @@ class EmbeddedBackend(Backend):
         self.index_dir = Path(index_dir)
         self._gen: _Generation | None = None
         self._lock = threading.Lock()
+        self._link = str(self.index_dir / gen_mod.CURRENT)
+        self._local = threading.local()
         self._current()  # fail now, clearly, rather than on the first request
 
+    @contextlib.contextmanager
+    def pin(self) -> Iterator[None]:
+        """Answer every call inside from the generation current now, even if a rebuild swaps it meanwhile.
+
+        A request makes several calls (counts, facets, a page, its rows); row numbers of one generation
+        mean other paragraphs in the next.
+        """
+        if getattr(self._local, "gen", None) is not None:
+            yield
+            return
+        self._local.gen = self._current()
+        try:
+            yield
+        finally:
+            self._local.gen = None
+
     def _current(self) -> _Generation:
-        path = gen_mod.current_generation(self.index_dir)
+        pinned = getattr(self._local, "gen", None)
+        if pinned is not None:
+            return pinned
         gen = self._gen
-        if gen is not None and (path is None or path == gen.path):
+        try:
+            target = os.readlink(self._link)  # one system call: this runs several times per request
+        except OSError:
+            target = None
+        if gen is not None and (target is None or target in (gen.path.name, str(gen.path))):
             return gen  # a vanished link keeps the generation we have rather than failing requests
+        path = gen_mod.current_generation(self.index_dir)
+        if gen is not None and (path is None or path == gen.path):
+            return gen
         if path is None:
             if not self.index_dir.exists():
                 raise IndexUnavailable(f"索引文件夹 {self.index_dir} 不存在：请先运行 report-search index")
