@@ -53,6 +53,12 @@ def test_tile_map_places_every_province_once():
     assert [item.label for item in m.legend][0].startswith("2017") and m.legend[-1].label == "未收录"
 
 
+def test_tile_map_title_survives_provinces_without_reports():
+    m = svg.tile_map({"江西": svg.TileValue(2017, True, "/a")}, title="河长制：各省份首次提及")
+    assert m.title == "河长制：各省份首次提及"  # 香港 etc. have no reports; their tooltip is not the chart's title
+    assert {t.title for t in m.tiles if t.name == "香港"} == {"香港：本索引未收录其报告"}
+
+
 def test_short_names():
     assert svg.short_name("内蒙古自治区") == "内蒙古" and svg.short_name("黑龙江省") == "黑龙江"
     assert svg.short_name("广西壮族自治区") == "广西" and svg.short_name("某某") is None

@@ -280,8 +280,8 @@ def tile_map(values: Mapping[str, TileValue], *, title: str) -> TileMap:
         elif value is not None and value.indexed:
             tiles.append(Tile(name, x, y, SILENT, "#1f2328", "未提及", value.url, value.title, "silent"))
         else:
-            title = f"{name}：本索引未收录其报告"
-            tiles.append(Tile(name, x, y, ABSENT, "#5f6b76", "未收录", None, title, "absent"))
+            tip = f"{name}：本索引未收录其报告"  # not `title`: that is the map's own, used after the loop
+            tiles.append(Tile(name, x, y, ABSENT, "#5f6b76", "未收录", None, tip, "absent"))
     legend: list[LegendItem] = []
     if years:
         for k, colour in enumerate(YEAR_COLOURS):
