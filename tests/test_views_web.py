@@ -175,6 +175,25 @@ def test_trend_page_marks_gaps_and_totals(http):
     assert re.search(r'data-mentions="\d+" data-indexed="30"', page)
 
 
+def _total_cells(page: str) -> list[str]:
+    """The visible text of every total cell (tags and their attributes, such as title=, left out)."""
+    cells = re.findall(r'<td class="[^"]*\btotal"[^>]*>(.*?)</td>', page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
+
+
+def test_trend_totals_show_paragraphs_beside_reports(http, app):
+    t = views.trend(app.extensions["report_search"], SearchRequest(q="发展"), by="province")
+    expected = [row.total for row in t.rows] + t.totals + [t.total]
+    assert t.total.paragraphs > t.total.mentions  # so a paragraph count cannot be a report count
+    shown = _total_cells(http.get("/trend?q=发展").get_data(as_text=True))
+    assert len(shown) == len(expected)
+    for text, cell in zip(shown, expected):
+        if cell.indexed:
+            assert f"{cell.mentions} /{cell.indexed}" in text and f"{cell.paragraphs} 段" in text, text
+        else:
+            assert "段" not in text
+
+
 def test_trend_csv_has_a_row_per_place_and_year(http, app):
     t = views.trend(app.extensions["report_search"], SearchRequest(q="新质生产力"), by="province")
     rows = _csv(http.get("/trend.csv?q=新质生产力"))
@@ -256,6 +275,15 @@ def test_compare_page_json_and_csv(http, years_app):
     assert len(rows) - 1 == 3 * len(data["columns"])
     rows = _csv(http.get(f"/compare.csv?{url}&by=province"))
     assert rows[0][1] == "province" and len(rows) - 1 == 3 * len(data["places"])
+
+
+def test_compare_totals_show_paragraphs_beside_reports(http):
+    data = http.get("/api/compare?terms=发展,新质生产力").get_json()
+    shown = _total_cells(http.get("/compare?terms=发展,新质生产力").get_data(as_text=True))
+    assert len(shown) == 2
+    for text, series in zip(shown, data["series"]):
+        total = series["total"]
+        assert f"{total['mentions']}/{total['indexed']}" in text and f"{total['paragraphs']} 段" in text, text
 
 
 def test_compare_takes_q_when_no_terms(http):
