@@ -14,7 +14,9 @@ How a query is read (the README's "Query syntax" says the same for users):
 - `field:value` filters on a document field (see `search.fields`: province/省, city/市, level, tier,
   year (2024, 2015-2020, 2015-), type, county, title); the filters are taken out of the tree and
   applied like the page's filters. An unknown field name (`doc:…`) is named in a message and ignored,
-  never searched as text; a colon after Chinese text is text ("目标：增长5%").
+  never searched as text; a colon after Chinese text is text ("目标：增长5%"). A filter cannot be
+  excluded: `NOT province:江苏` and `-province:江苏` are ignored with a message (`-doc:1` is named as
+  an unknown field), never searched as text.
 
 Limits: MAX_QUERY_CHARS characters, MAX_TERMS terms, MAX_DEPTH levels of parentheses; past them the
 rest is ignored with a message. Every term is normalized with the same function as the indexed text.
@@ -206,16 +208,22 @@ class _Lexer:
             if inner[0] in "\"'" and (j := self.quoted_phrase(start)) is not None:
                 return j
             colon = inner.find(":")
-            if colon > 0 and (j := self.field(inner, start, colon)) is not None:
+            dashes = len(inner) - len(inner.lstrip("-"))  # "-province:江苏" is a field under a minus
+            if colon > dashes and (j := self.field(inner, start, colon, dashes)) is not None:
                 self.tokens.extend(_Token("rparen") for _ in range(closes))
                 return j if j > end else end
             self.word(inner)
         self.tokens.extend(_Token("rparen") for _ in range(closes))
         return end
 
-    def field(self, inner: str, start: int, colon: int) -> int | None:
-        """A field filter `name:value`; None when the colon is just text."""
-        name = inner[:colon]
+    def field(self, inner: str, start: int, colon: int, dashes: int = 0) -> int | None:
+        """A field filter `name:value` after `dashes` leading minus signs; None when the colon is just text.
+
+        Under an odd number of minus signs a known field is ignored with the same message as under NOT
+        (excluding a filter is not supported); an unknown one is named like any unknown field. Either
+        way the piece is never searched as text.
+        """
+        name = inner[dashes:colon]
         known = field_for(name)
         if known is None:
             if _IDENTIFIER.match(name):
@@ -235,6 +243,9 @@ class _Lexer:
             value, after = inner[colon + 1:], start + len(inner)
         if not value.strip():
             self.note(f"筛选条件 {name}: 没有值，已忽略")
+            return after
+        if dashes % 2:  # "--x" is x again, as for a word
+            self.note(f"不支持排除筛选条件（-{known.name}:{value.strip()}），已忽略")
             return after
         self.tokens.append(_Token("field", value.strip(), name=known.name))
         return after

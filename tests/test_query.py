@@ -65,6 +65,27 @@ def test_unknown_field_is_named_and_never_searched():
     assert parse_query("目标：增长5%").root.text == "目标:增长5%"
 
 
+def test_a_field_under_a_minus_is_never_searched_as_text():
+    plain = parse_query("新质生产力")
+    for q in ("新质生产力 -province:江苏", "新质生产力 -省：江苏", '新质生产力 -province:"江 苏"', "(-province:江苏) 新质生产力"):
+        parsed = parse_query(q)
+        assert parsed.root == plain.root and not parsed.negative and not parsed.filters, q
+        assert any(m.startswith("不支持排除筛选条件（-province:江") and "已忽略" in m for m in parsed.messages), q
+    # the same reading as NOT
+    assert parse_query("新质生产力 NOT province:江苏").root == plain.root
+    # an unknown field under a minus is named like any unknown field
+    for q in ("新质生产力 -doc:1", "新质生产力 --doc:1"):
+        parsed = parse_query(q)
+        assert parsed.root == plain.root and not parsed.negative, q
+        assert any("不认识的筛选字段“doc”" in m and "已忽略" in m for m in parsed.messages), q
+    # two minus signs cancel, as for a word: the filter applies
+    assert parse_query("新质生产力 --province:江苏").filters == [("province", "江苏")]
+    # a plain excluded word and Chinese text with a colon are unchanged
+    assert parse_query("发展 -收费").root == And((Term("发展", False, ("发展",)), Not(Term("收费", False, ("收费",)))))
+    assert parse_query("-目标：增长5%").root == Not(Term("目标:增长5%", False, ("目标", "增长", "5%")))
+    assert parse_query("目标：增长5%").root.text == "目标:增长5%"
+
+
 def test_traditional_query_is_simplified():
     assert parse_query('"高質量發展"').root.text == "高质量发展"
 

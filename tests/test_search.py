@@ -177,6 +177,17 @@ def test_an_unknown_filter_value_is_a_chip_with_no_hits_and_a_message(searcher):
     assert any(fv.value == "镇级市" and fv.selected and not fv.known and fv.count == 0 for fv in result.facets["level"])
 
 
+def test_excluding_a_field_is_ignored_with_a_message_not_searched_as_text(searcher, oracle):
+    plain = searcher.search(SearchRequest(q="新质生产力"))
+    for q, says in (("新质生产力 -province:江苏", "不支持排除筛选条件"), ("新质生产力 -doc:1", "不认识的筛选字段“doc”")):
+        result = searcher.search(SearchRequest(q=q))
+        assert (result.total, result.documents) == (plain.total, plain.documents) == oracle.totals("新质生产力"), q
+        assert result.query.excluded == [] and any(says in m for m in result.query.messages), q
+    # "-province:江苏" must not be the exclusion of the text "province:江苏" …
+    jiangsu = searcher.search(SearchRequest(q="新质生产力 province:江苏"))
+    assert 0 < jiangsu.total < plain.total  # … and is not the filter either
+
+
 def test_what_no_reading_can_fix_is_invalid(searcher):
     for bad in (dict(page=0), dict(page=-1), dict(per_page=0), dict(per_page=10**6), dict(sort="x"), dict(mode="x")):
         with pytest.raises(InvalidRequest) as info:
