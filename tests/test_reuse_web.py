@@ -91,3 +91,19 @@ def test_hits_and_document_paragraphs_say_where_else_they_appear(site) -> None:
     piece = max(text.split("，"), key=len)[:10]
     page = client.get("/search", query_string={"q": f'"{piece}"'}).get_data(as_text=True)
     assert f'href="/p/{one}/similar">另见' in page
+    reports = client.get("/search", query_string={"q": f'"{piece}"', "view": "reports"}).get_data(as_text=True)
+    assert f'href="/p/{one}/similar">另见' in reports  # the 按报告 view's best paragraph too
+    api = client.get("/api/search", query_string={"q": f'"{piece}"'}).get_json()
+    assert {h["id"]: h["similar"] for h in api["hits"]}[one] == views.reuse_counts(searcher, [one])[one]
+
+
+def test_characters_missing_from_the_other_paragraph_are_marked_too() -> None:
+    """A deletion leaves nothing of the other text to mark: a caret stands where the characters are missing."""
+    from web.reuse import mark
+
+    base, other = "开发（度假）园区管委会负责招商。", "开发（度假）区管委会负责招商引资。"
+    spans = views.diff_spans(base, other)
+    assert spans == [(6, 6), (14, 16)]  # 园 missing before 区; 引资 added
+    html = str(mark(other, spans))
+    assert html == '开发（度假）<mark class="gap" title="此处少了另一段中的文字">‸</mark>区管委会负责招商<mark>引资</mark>。'
+    assert views.diff_spans(base, base) == []

@@ -15,7 +15,7 @@ from search.service import document_of
 from .core import get_searcher, read_params, run_reports, run_search
 from .labels import absolute, kind_label, permalink_path, safe_url, title_label
 from .params import SearchParams, parse_id, parse_mode, parse_q
-from .views import chips, hit_view, reading, to_json
+from .views import chips, hit_view, reading, similar_counts, to_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,9 +38,10 @@ def _search(params: SearchParams) -> dict[str, Any]:
     result = run_search(params)
     chosen = selects(result)
     data = result_to_dict(result, facet_url=lambda name, value: params.toggled(name, value, chosen.get(name)).url())
-    for raw, view in zip(data["hits"], (hit_view(h, params) for h in result.hits)):
+    similar = similar_counts([h.id for h in result.hits])
+    for raw, view in zip(data["hits"], (hit_view(h, params, similar.get(h.id, 0)) for h in result.hits)):
         raw.update(title_label=view.title, kind_label=view.kind_label, html=str(view.html), url=view.doc_url,
-                   permalink=view.absolute)
+                   permalink=view.absolute, similar=view.similar)
     data["params"] = dict(params.items())
     data["links"] = _links(params, result.total)
     data["reading"] = to_json(reading(params, result.query, result.total))
@@ -51,13 +52,14 @@ def _search(params: SearchParams) -> dict[str, Any]:
 def _reports(params: SearchParams) -> dict[str, Any]:
     result = run_reports(params)
     data = reports_to_dict(result)
+    similar = similar_counts([r.best.id for r in result.reports])
     for raw, r in zip(data["reports"], result.reports):
-        view = hit_view(r.best, params)
+        view = hit_view(r.best, params, similar.get(r.best.id, 0))
         raw["title_label"] = title_label(r.document)
         raw["url"] = view.doc_url
         raw["paragraphs_url"] = params.in_document(r.document.doc_id).url()
         raw["best"].update(title_label=view.title, kind_label=view.kind_label, html=str(view.html),
-                           permalink=view.absolute)
+                           permalink=view.absolute, similar=view.similar)
     data["params"] = dict(params.items())
     data["links"] = _links(params, result.paragraphs)
     data["reading"] = to_json(reading(params, result.query, result.paragraphs))

@@ -16,7 +16,6 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from search.highlight import marked
 from search.reuse import views
 
 from .core import get_searcher
@@ -32,8 +31,17 @@ PAIR_COLUMNS = ("share", "share_a", "share_b", "chars", "passages", "earlier", "
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
-    """Text with its ranges in <mark>, everything escaped."""
-    return Markup(marked(text, spans, "<mark>", "</mark>", escape=lambda s: str(escape(s))))
+    """Text with its ranges in <mark>, everything escaped; an empty range (characters missing here) as a caret."""
+    out, cursor = [], 0
+    for start, end in spans:
+        out.append(str(escape(text[cursor:start])))
+        if end > start:
+            out.append(f"<mark>{escape(text[start:end])}</mark>")
+        else:
+            out.append('<mark class="gap" title="此处少了另一段中的文字">‸</mark>')
+        cursor = end
+    out.append(str(escape(text[cursor:])))
+    return Markup("".join(out))
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:

@@ -313,9 +313,11 @@ def reports_view(params: SearchParams, result: search.ReportResult, facets_resul
     """Everything the 按报告 template renders."""
     chosen = selects(facets_result)
     pages = result.pages
+    similar = similar_counts([r.best.id for r in result.reports])
     reports = [
         ReportView(r.document.doc_id, title_label(r.document), place(r.document), r.document.year, r.document.type,
-                   r.count, hit_view(r.best, params), params.in_document(r.document.doc_id).url())
+                   r.count, hit_view(r.best, params, similar.get(r.best.id, 0)),
+                   params.in_document(r.document.doc_id).url())
         for r in result.reports
     ]
     first = (params.page - 1) * params.per_page + 1

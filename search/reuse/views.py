@@ -76,7 +76,11 @@ def earlier(a: Document, b: Document) -> str:
 
 
 def diff_spans(base: str, text: str) -> list[tuple[int, int]]:
-    """Ranges of `text` (as written) whose characters differ from `base` after normalization."""
+    """Ranges of `text` (as written) whose characters differ from `base` after normalization.
+
+    Where `text` lacks characters `base` has, the range is empty (start == end) at that place: the
+    page shows a mark there, since nothing of `text` itself differs.
+    """
     nb = normalize_with_offsets(base)[0]
     nt, origin = normalize_with_offsets(text)
     out: list[tuple[int, int]] = []
@@ -84,10 +88,14 @@ def diff_spans(base: str, text: str) -> list[tuple[int, int]]:
     for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
         if tag in ("replace", "insert") and j2 > j1:
             start, end = origin[j1], origin[j2 - 1] + 1
-            if out and start <= out[-1][1]:
-                out[-1] = (out[-1][0], max(end, out[-1][1]))
-            else:
-                out.append((start, end))
+        elif tag == "delete":
+            start = end = origin[j1] if j1 < len(origin) else len(text.rstrip())
+        else:
+            continue
+        if out and (start < out[-1][1] or (start == out[-1][1] and start > out[-1][0] and end > start)):
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
     return out
 
 
