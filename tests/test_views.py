@@ -190,6 +190,14 @@ def test_trend_year_filter_sets_the_range(years_searcher):
     assert [c.indexed for c in t.totals] == [1, 1, 0]
 
 
+def test_trend_several_year_filters_show_only_their_years(years_searcher):
+    # 2020 and 2021 lie between the two chosen years: filtered out, not missing from the index
+    t = views.trend(years_searcher, SearchRequest.make("发展", {"year": ["2019", "2022-2023"]}), by="province")
+    assert [c.label for c in t.columns] == ["2019", "2022", "2023"]
+    assert [c.indexed for c in t.totals] == [1, 2, 0]  # 2023 was chosen and has no report: a real gap
+    assert t.total.indexed == sum(c.indexed for c in t.totals)
+
+
 def test_trend_earlier_years_are_one_column(years_searcher, years_oracle):
     # 河长制 is said only in 2024 reports: 2019–2023 are one column of reports that do not say it
     said = {u.doc.year for u in years_oracle.matches("河长制")}

@@ -162,9 +162,14 @@ def _none_group(catalog: Catalog, by: str, mask: np.ndarray) -> Group:
 
 
 # -- years -----------------------------------------------------------------------------------------------
+def year_ranges(filters: list[FilterValue]) -> list[tuple[int | None, int | None]]:
+    """The (low, high) ranges the year filters ask for; empty without a year filter."""
+    return [parse_year_range(f.raw) for f in filters if f.field == "year" and f.known]
+
+
 def year_bounds(filters: list[FilterValue]) -> tuple[int | None, int | None] | None:
-    """The span the year filters ask for (the union of their ranges), or None without a year filter."""
-    ranges = [parse_year_range(f.raw) for f in filters if f.field == "year" and f.known]
+    """The span the year filters ask for (from the lowest to the highest year), or None without a year filter."""
+    ranges = year_ranges(filters)
     if not ranges:
         return None
     lows = [lo for lo, _ in ranges]
@@ -178,7 +183,8 @@ def year_columns(
     """The columns of years and each document's column (-1: not allowed).
 
     Every year from start to end is a column, whether or not a report is indexed for it. The range:
-    - with a year filter, the filter's years (open ends bounded by the years indexed);
+    - with a year filter, the filter's years (open ends bounded by the years indexed); of several
+      filters (2015, 2020) only the years they choose, not the years between, which were filtered out;
     - `span="all"`: every year of the selection's reports;
     - `span="mention"` (default): from the first year a report of the selection mentions the query
       (`mentioned`, default the selection's matches) to the last year indexed; the years before are
@@ -206,13 +212,20 @@ def year_columns(
                 if said.any():
                     start = int(years[said].min())
         start, end = min(start, end), max(start, end)
+        shown = list(range(start, end + 1))
+        if bounds is not None:
+            # Years between two chosen ranges have no report because of the filter, not of the index:
+            # a column of "—" there would read as missing coverage.
+            ranges = year_ranges(sel.filters)
+            shown = [y for y in shown if any((lo is None or y >= lo) and (hi is None or y <= hi) for lo, hi in ranges)]
         if (known & (years < start)).any():
             columns.append(Column("earlier", _span_label(first_indexed, start - 1), first_indexed, start - 1))
             column[known & (years < start)] = len(columns) - 1
-        offset = len(columns)
-        columns.extend(Column("year", str(y), y, y) for y in range(start, end + 1))
+        at = np.full(end - start + 1, -1, dtype=np.int64)  # year - start → column
+        at[np.array(shown, dtype=np.int64) - start] = len(columns) + np.arange(len(shown))
+        columns.extend(Column("year", str(y), y, y) for y in shown)
         inside = known & (years >= start) & (years <= end)
-        column[inside] = offset + (years[inside] - start)
+        column[inside] = at[years[inside] - start]  # every allowed report's year is shown: it passed the filter
         if (known & (years > end)).any():
             columns.append(Column("later", _span_label(end + 1, last_indexed), end + 1, last_indexed))
             column[known & (years > end)] = len(columns) - 1
