@@ -198,9 +198,30 @@ def test_trend_csv_has_a_row_per_place_and_year(http, app):
     t = views.trend(app.extensions["report_search"], SearchRequest(q="新质生产力"), by="province")
     rows = _csv(http.get("/trend.csv?q=新质生产力"))
     assert rows[0][:3] == ["province", "value", "years"]
-    assert len(rows) - 1 == len(t.rows) * len(t.columns)
-    total = sum(int(r[5]) for r in rows[1:])
+    cells = [r for r in rows[1:] if "合计" not in (r[0], r[2])]
+    assert len(cells) == len(t.rows) * len(t.columns)
+    total = sum(int(r[5]) for r in cells)
     assert total == t.total.mentions
+
+
+def test_trend_csv_has_the_totals_of_the_page(years_app):
+    http = years_app.test_client()
+    data = http.get("/api/trend?q=发展&by=city&span=all").get_json()
+    rows = _csv(http.get("/trend.csv?q=发展&by=city&span=all"))[1:]
+
+    def numbers(row: list[str]) -> dict:
+        return {"mentions": int(row[5]), "indexed": int(row[6]), "paragraphs": int(row[8])}
+
+    def counts(cell: dict) -> dict:
+        return {k: cell[k] for k in ("mentions", "indexed", "paragraphs")}
+
+    per_place = {r[0]: numbers(r) for r in rows if r[2] == "合计" and r[0] != "合计"}
+    assert per_place == {row["label"]: counts(row["total"]) for row in data["rows"]}
+    per_year = [numbers(r) for r in rows if r[0] == "合计" and r[2] != "合计"]
+    assert per_year == [counts(c) for c in data["totals"]]
+    grand = [r for r in rows if r[0] == r[2] == "合计"]
+    assert len(grand) == 1 and grand[0][1] == "" and numbers(grand[0]) == counts(data["total"])
+    assert grand[0][9] == data["total"]["url"]
 
 
 def test_trend_with_two_year_filters_leaves_out_the_years_between(years_app):

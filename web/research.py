@@ -40,6 +40,7 @@ bp = Blueprint("research", __name__)
 
 BY_LABELS: dict[str, str] = {"province": "省份", "city": "城市", "level": "级别", "tier": "行政层级"}
 SPAN_LABELS: dict[str, str] = {"mention": "自首次提及起", "all": "全部年份"}
+TOTAL_LABEL = "合计"  # the place or years of a total row in the trend CSV, as on the page
 KWIC_SORT_LABELS: dict[str, str] = {"oldest": "时间（由早到晚）", "newest": "时间（由近到远）", "left": "左语境", "right": "右语境"}
 UNIT_LABELS: dict[str, str] = {"word": "词", "2": "2 字", "3": "3 字", "4": "4 字"}
 MAX_NEIGHBOUR = 20  # characters of a narrowing neighbour
@@ -437,17 +438,29 @@ def trend_api() -> Response:
 
 @bp.get("/trend.csv")
 def trend_csv() -> Response:
-    """The trend table as CSV, one row per place and year column (coverage gaps included, share empty)."""
+    """The trend table as CSV, one row per place and year column (coverage gaps included, share empty).
+
+    Like the page, each place ends with its total over the years, then come the totals of each year over
+    the places and the grand total: rows whose place or years column reads TOTAL_LABEL (value empty).
+    """
     params, by, span, t = _trend(request.args)
     _need_query(params)
     base = base_url()
-    cells, _, _ = _trend_urls(params, t)
+    cells, row_urls, col_urls = _trend_urls(params, t)
+
+    def line(label: str, value: str, years: str, low: int | None, high: int | None, cell: views.Cell,
+             url: str | None) -> list:
+        return [label, value, years, low, high, cell.mentions, cell.indexed,
+                "" if cell.share is None else f"{cell.share:.4f}", cell.paragraphs, base + url if url else ""]
 
     def rows() -> Iterator[list]:
-        for row, urls in zip(t.rows, cells):
+        for row, urls, row_url in zip(t.rows, cells, row_urls):
             for col, cell, url in zip(t.columns, row.cells, urls):
-                yield [row.group.label, row.group.value, col.label, col.low, col.high, cell.mentions, cell.indexed,
-                       "" if cell.share is None else f"{cell.share:.4f}", cell.paragraphs, base + url if url else ""]
+                yield line(row.group.label, row.group.value, col.label, col.low, col.high, cell, url)
+            yield line(row.group.label, row.group.value, TOTAL_LABEL, None, None, row.total, row_url)
+        for col, cell, url in zip(t.columns, t.totals, col_urls):
+            yield line(TOTAL_LABEL, "", col.label, col.low, col.high, cell, url)
+        yield line(TOTAL_LABEL, "", TOTAL_LABEL, None, None, t.total, params.search_url())
 
     header = [by, "value", "years", "year_from", "year_to", "reports_mentioning", "reports_indexed",
               "share", "paragraphs", "search_url"]
