@@ -46,6 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("compare_terms", 20, "词语对比最多的词数"),
     Setting("reuse_formula_share", 0.02, "文本复用：出现在超过这一比例报告中的段落或短语视为套话（各位代表、开场结束语、通用提法），不计为复用"),
     Setting("reuse_formula_min", 5, "文本复用：套话至少要出现在这么多份报告中（报告很少的索引里比例失去意义）"),
+    Setting("reuse_formula_shape_chars", 300, "文本复用：不超过这么多字、含“请予审议”“向大会报告”“衷心的感谢”“崇高的敬意”等的段落也视为套话（0 为不用）"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -27,6 +27,17 @@ CLOSING = "各位代表！让我们更加紧密地团结在以习近平同志为
 FORMULAS = (OPENING, REPORT_LINE, CLOSING)
 
 
+def thanks(city: str) -> str:
+    """A thanks paragraph in a place's own words (most of its phrases in no other place's reports).
+
+    "甲州" and "甲州新" are different places whose thanks differ by a character or two; only the shape
+    (search/reuse/formulas.py) tells that this is a formula and not reuse.
+    """
+    rng = random.Random(city[:2])  # its own generator: the same words for 甲州 and 甲州新, the corpus's draws unchanged
+    local = "、".join("".join(rng.choice(POOL) for _ in range(6)) for _ in range(4))
+    return f"在此，我代表{city}市人民政府，向{local}等各条战线上的全市人民，向关心支持{city}发展的各界朋友，表示衷心的感谢！"
+
+
 @dataclass
 class Planted:
     """One planted copy: text of report `source` now also in report `target`."""
@@ -124,7 +135,7 @@ def build(folder: Path, seed: int = 20240601, reports: int = 40, plants: int = 2
                                           [source[second], source[first]]))
     folder.mkdir(parents=True, exist_ok=True)
     for name, city, year, _i in names:
-        body = [OPENING, REPORT_LINE, *corpus.reports[name], CLOSING]
+        body = [OPENING, REPORT_LINE, *corpus.reports[name], thanks(city), CLOSING]
         text = (f"---\ntitle: {city}市{year}年政府工作报告\nyear: {year}\ndate: {year}-01-{10 + _i % 10:02d}\n"
                 f"province: 测试省\ncity: {city}市\n---\n\n" + "\n\n".join(body) + "\n")
         (folder / name).write_text(text, encoding="utf-8")

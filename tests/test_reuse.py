@@ -135,8 +135,8 @@ def test_formulas_are_not_reuse(planted) -> None:
     corpus, searcher, ids = planted
     for name, doc_id in list(ids.items())[:5]:
         doc = searcher.document(doc_id).document
-        formula_ids = [x.id for x in doc.paragraphs if x.text in reuse_corpus.FORMULAS]
-        assert len(formula_ids) == 3
+        formula_ids = [x.id for x in doc.paragraphs if x.text in reuse_corpus.FORMULAS or x.text.startswith("在此，我代表")]
+        assert len(formula_ids) == 4
         assert views.reuse_counts(searcher, formula_ids) == {}
         for pid in formula_ids:
             result = views.similar(searcher, pid)
@@ -147,6 +147,7 @@ def test_formulas_are_not_reuse(planted) -> None:
         a, b = sorted(pair)
         for row in views.compare(searcher, a, b).rows:
             assert row.a_text not in reuse_corpus.FORMULAS and row.b_text not in reuse_corpus.FORMULAS
+            assert "衷心的感谢" not in row.a_text + row.b_text  # a place's own thanks: a formula by its shape
 
 
 def test_doc_reuse_and_top_pairs(planted) -> None:
@@ -172,9 +173,9 @@ def test_settings_threshold_documented() -> None:
     from search import settings
 
     names = {s.name for s in settings.SETTINGS}
-    assert {"reuse_formula_share", "reuse_formula_min"} <= names
+    assert {"reuse_formula_share", "reuse_formula_min", "reuse_formula_shape_chars"} <= names
     readme = (Path(__file__).resolve().parent.parent / "search" / "reuse" / "README.md").read_text(encoding="utf-8")
-    assert "reuse_formula_share" in readme and "reuse_formula_min" in readme
+    assert all(name in readme for name in ("reuse_formula_share", "reuse_formula_min", "reuse_formula_shape_chars"))
 
 
 def test_data_shipped_beside_another_engine(planted, tmp_path: Path) -> None:

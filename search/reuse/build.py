@@ -196,6 +196,7 @@ class _Build:
             t.rows = self.new_paras[offsets[k]:offsets[k + 1]]  # held once
         self.others = np.zeros(n_new, dtype=np.uint64)
         self.before = np.zeros(n_new, dtype=np.uint8)
+        self.shaped = np.zeros(n_new, dtype=bool)
         self.code_wide = np.zeros(len(tasks), dtype=bool)  # a task's codes file holds 32-bit code points (else 16)
         self.tasks = tasks
 
@@ -212,7 +213,7 @@ class _Build:
         def fingerprinted(k: int, d: work.Fingerprinted) -> None:
             sl = slice(int(self.offsets[k]), int(self.offsets[k + 1]))
             self.new_paras["letters"][sl], self.new_paras["text_hash"][sl] = d.letters, d.text_hash
-            self.others[sl], self.before[sl] = d.others, d.before
+            self.others[sl], self.before[sl], self.shaped[sl] = d.others, d.before, d.shaped
             self.code_wide[k] = d.wide
             self.stats["fingerprints"] += d.fingerprints
 
@@ -255,6 +256,7 @@ class _Build:
         if len(state.parts) > MAX_PARTS or len(state.dead) > DEAD_SHARE * max(1, len(state.docs)):
             _compact(tmp, state)
         state.settings = {"formula_share": settings.get("reuse_formula_share"), "formula_min": settings.get("reuse_formula_min"),
+                          "formula_shape_chars": settings.get("reuse_formula_shape_chars"),
                           "threshold": threshold(len(state.docs)), "k": shingles.K, "w": shingles.W, "near": shingles.NEAR,
                           "min_chars": pas.MIN_CHARS}
         stats["seconds"] = round(time.perf_counter() - self.started, 3)
@@ -269,7 +271,7 @@ class _Build:
         """Join and passages after the fingerprints: write the new part's files."""
         tmp, part, scratch, state, old_parts = self.tmp, self.part, self.scratch, self.state, self.old_parts
         first_new, pool, started, stats = self.first_new, self.pool, self.started, self.stats
-        new_paras, others, before = self.new_paras, self.others, self.before
+        new_paras, others, before, shaped = self.new_paras, self.others, self.before, self.shaped
         code_batch, code_at, code_wide = self.code_batch, self.code_at, self.code_wide
         self.new_paras = self.others = self.before = self.code_batch = self.code_at = None
         n_tasks = len(self.tasks)
@@ -362,7 +364,7 @@ class _Build:
             raise RuntimeError("the join wrote another number of fingerprints than it was given")
         np.save(join.index_path(out_fp), firsts)
         # a paragraph most of whose fingerprints are formula phrases is a formula paragraph
-        new_formula = (fp_count > 0) & (formula_count >= FORMULA_PARAGRAPH * fp_count)
+        new_formula = ((fp_count > 0) & (formula_count >= FORMULA_PARAGRAPH * fp_count)) | shaped
         para_formula[first_new:] = new_formula
         del fp_count, formula_count, new_formula
         stats["t_join"] = round(time.perf_counter() - started, 3)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import join
+from .. import settings
+from . import formulas, join
 from . import passages as pas
 from . import shingles
 from . import storage as st
@@ -194,6 +195,7 @@ class Fingerprinted:
     before: np.ndarray  # letters before each paragraph in its batch, at most K - 1 (its fingerprints depend on it)
     fingerprints: int
     wide: bool  # code points saved as 32 bits (else 16)
+    shaped: np.ndarray  # a formula by its shape (formulas.py), whatever its fingerprints say
 
 
 _SEGMENTS: dict[str, tuple[np.ndarray, int]] = {}
@@ -243,6 +245,7 @@ def fingerprint_task(task: FingerprintTask) -> Fingerprinted:
     rows = task.rows
     lengths = rows["length"].astype(np.int64)
     codes = batch_codes(task.docs, lengths)
+    shaped = _shaped(codes, lengths)
     scratch = Path(task.scratch)
     wide = bool(codes.size and int(codes.max()) >= 1 << 16)
     codes.astype(np.uint32 if wide else np.uint16).tofile(scratch / f"codes-{task.index}.bin")
@@ -270,7 +273,18 @@ def fingerprint_task(task: FingerprintTask) -> Fingerprinted:
     path = scratch / f"fp-{task.index}.npy"
     np.save(path, fp)
     np.save(join.index_path(path), fp["hash"][::join.BLOCK])
-    return Fingerprinted(letters, text_hash, others, before, int(fp.size), wide)
+    return Fingerprinted(letters, text_hash, others, before, int(fp.size), wide, shaped)
+
+
+def _shaped(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per paragraph (code points end to end), whether it has a formula's shape; only short ones are decoded."""
+    limit = int(settings.get("reuse_formula_shape_chars"))
+    out = np.zeros(lengths.size, dtype=bool)
+    ends = np.cumsum(lengths)
+    short = np.flatnonzero((lengths > 0) & (lengths <= limit))
+    texts = [codes[ends[i] - lengths[i]:ends[i]].astype(np.uint32).tobytes().decode("utf-32-le") for i in short]
+    out[short] = formulas.shaped(texts)
+    return out
 
 
 # -- joining ----------------------------------------------------------------------------------------
