@@ -74,6 +74,7 @@ def interpret(parsed: ParsedQuery, mode: str) -> Interpretation:
         operators=list(dict.fromkeys(parsed.operators)),
         filters={},
         messages=list(parsed.messages),
+        structure=describe(parsed.root) if _has_or(parsed.root) else "",
     )
     for name, value in parsed.filters:
         info.filters.setdefault(name, []).append(value)
@@ -86,3 +87,23 @@ def exclude(tree: MatchNode | None, other: MatchNode) -> MatchNode:
 
 
 __all__ = ["Interpretation", "interpret", "exclude", "And", "Or", "Not", "Phrase"]
+
+
+def _has_or(node) -> bool:
+    if isinstance(node, Or):
+        return True
+    if isinstance(node, And):
+        return any(_has_or(c) for c in node.children)
+    return isinstance(node, Not) and _has_or(node.child)
+
+
+def describe(node, top: bool = True) -> str:
+    """The parsed query in words: terms in quotes, 且 / 或 / 非, groups in parentheses."""
+    if node is None:
+        return ""
+    if isinstance(node, Term):
+        return f"“{node.text}”"
+    if isinstance(node, Not):
+        return "非 " + describe(node.child, False)
+    joined = (" 且 " if isinstance(node, And) else " 或 ").join(describe(c, False) for c in node.children)
+    return joined if top else f"（{joined}）"

@@ -191,6 +191,7 @@ class QueryInfo:
     terms: list[TermInfo] = field(default_factory=list)  # positive terms
     excluded: list[str] = field(default_factory=list)  # NOT terms
     operators: list[str] = field(default_factory=list)  # boolean operators used (AND/OR/NOT)
+    structure: str = ""  # how the terms combine, when not simply all of them ("（“养老” 或 “托育”） 且 “服务”")
     filters: dict[str, list[str]] = field(default_factory=dict)  # field filters written in the query
     messages: list[str] = field(default_factory=list)  # what was ignored, repaired or not found (Chinese)
     loose: int | None = None  # words mode: paragraphs with all the words but not the exact string

@@ -125,6 +125,26 @@ def test_operators_and_unknown_fields_are_explained(client):
     assert "不认识的筛选字段“doc”" in page
 
 
+def test_how_terms_combine_is_said_as_read(client):
+    page = html.unescape(text(client.get("/search", query_string={"q": "(养老 or 托育) and 服务"})))
+    assert "组合：（“养老” 或 “托育”） 且 “服务”" in page
+    assert '<span class="and">且</span>' not in page  # the terms list no longer reads as all of them
+    page = text(client.get("/search", query_string={"q": "养老 托育"}))
+    assert '<span class="and">且</span>' in page and "组合：" not in page
+
+
+def test_why_names_a_term_split_into_a_single_word():
+    """"人工智能+" is one jieba word plus a sign: the why line names it rather than leaving a hole."""
+    from search.models import QueryInfo, Suggestion, TermInfo
+    from web.params import SearchParams
+    from web.views import reading
+
+    info = QueryInfo("人工智能+", terms=[TermInfo("人工智能+", True, ["人工智能"], False)], loose=7,
+                     suggestions=[Suggestion("words", "人工智能+", "words", 9, "人工智能+")])
+    why = reading(SearchParams(q="人工智能+"), info, 2).why
+    assert why == ["精确检索要求原样出现；“人工智能+”拆为 人工智能，这些词分开出现的段落另有 7 段。"]
+
+
 # -- filters: URL and box read the same way, canonical URLs ------------------------------------------------------
 def test_typed_filter_redirects_to_the_canonical_url(client, oracle):
     response = client.get("/search", query_string={"q": "发展 province:江苏"})

@@ -115,6 +115,7 @@ class Reading:
     other_mode_url: str
     why: list[str] = field(default_factory=list)
     suggestions: list[SuggestionLink] = field(default_factory=list)
+    structure: str = ""  # how the terms combine when OR is among them (the terms list then joins with 、)
 
 
 def similar_counts(ids: list[str]) -> dict[str, int]:
@@ -183,12 +184,13 @@ def reading(params: SearchParams, info: search.QueryInfo, total: int) -> Reading
     other = params.with_mode("words" if params.mode == "exact" else "exact").url()
     out = Reading(
         params.mode, MODE_LABELS[params.mode], terms, info.excluded, [operators.get(o, o) for o in info.operators],
-        list(info.messages), info.loose, info.loose_documents, other,
+        list(info.messages), info.loose, info.loose_documents, other, structure=info.structure,
     )
-    loosened = [t for t in info.terms if not t.quoted and len(t.words) > 1]
+    loosened = [t for t in info.terms if not t.quoted and tuple(t.words) != (t.text,) and t.words]
     if params.mode == "exact" and info.loose and info.suggestions:  # few found: say why, next to what to try
         words = "；".join(f"“{t.text}”拆为 {' / '.join(t.words)}" for t in loosened)
-        out.why.append(f"精确检索要求原样出现；{words}，这些词分开出现的段落另有 {info.loose} 段。")
+        split = f"{words}，这些词" if words else "检索词的各个分词"
+        out.why.append(f"精确检索要求原样出现；{split}分开出现的段落另有 {info.loose} 段。")
     if total == 0 and not info.loose and info.terms:
         where = "在当前筛选条件下" if params.has_filters() else "在本索引中"
         out.why.append(f"{where}没有段落包含这些检索词。")
