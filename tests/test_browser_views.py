@@ -1,8 +1,9 @@
 """The research views in a real browser (Debian's chromium driven by Playwright).
 
-Each view is opened from a result page's URL (the same query string on the view's path), one of its
-links is followed back to a filtered search, and screenshots are saved — desktop and phone — under
-the test's tmp_path, or VIEWS_SHOTS when set (pytest -s prints where).
+Each view is opened from a result page: the browser loads /search?…, clicks the page's link to the
+view (nav.research), then follows one of the view's links back to a filtered search, which must name
+the filter. Screenshots are saved — desktop and phone — under the test's tmp_path, or VIEWS_SHOTS when
+set (pytest -s prints where).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from .conftest import serve_app
 
 RESULT_PAGE = "/search?q=新质生产力&province=江苏"
+UNFILTERED = "/search?q=新质生产力"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
 
@@ -52,11 +54,6 @@ def shot(page, folder: Path, name: str, full_page: bool = False) -> None:
     print(f"screenshot: {path}")
 
 
-def _view_url(path: str) -> str:
-    """The view for the result page's selection: same query string, the view's path."""
-    return path + "?" + urlsplit(RESULT_PAGE).query
-
-
 def _open(browser, base_url: str, width: int):
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
@@ -79,6 +76,22 @@ def _follow(page, selector: str) -> tuple[dict[str, list[str]], int | None]:
     return _args(page.url), (response.status if response is not None else None)
 
 
+def _from_result_page(page, base_url: str, path: str, result_page: str = RESULT_PAGE) -> dict[str, list[str]]:
+    """Load a result page and click its link to the view at `path`; the arguments of the view reached."""
+    page.goto(base_url + result_page)
+    link = page.locator(f'nav.research a[href^="{path}?"]')
+    sync_api.expect(link).to_be_visible()
+    with page.expect_navigation():
+        link.click()
+    assert urlsplit(page.url).path == path
+    return _args(page.url)
+
+
+def _filter_shown(page, field: str, value: str) -> None:
+    """The result page reached names the filter (its removable chip), not only its URL."""
+    sync_api.expect(page.locator(f'ul.chips li[data-field="{field}"]')).to_contain_text(value)
+
+
 def _no_page_overflow(page) -> None:
     """Nothing but the tables' own scrolling areas is wider than the phone's screen."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -95,7 +108,8 @@ def _search_page_agrees(page, status, documents: int | None = None) -> None:
 @pytest.mark.parametrize("width", [1280, 390])
 def test_trend_from_a_result_page_and_back(browser, base_url, shots, width):
     context, page, problems = _open(browser, base_url, width)
-    page.goto(base_url + _view_url("/trend"))
+    args = _from_result_page(page, base_url, "/trend")
+    assert args["q"] == ["新质生产力"] and args["province"] == ["江苏省"]
     sync_api.expect(page.locator("h1")).to_contain_text("地区 × 年份")
     sync_api.expect(page.locator("table.trend")).to_be_visible()
     shot(page, shots, f"trend-{width}")
@@ -106,7 +120,10 @@ def test_trend_from_a_result_page_and_back(browser, base_url, shots, width):
     args, status = _follow(page, "table.trend tbody td a")
     assert urlsplit(page.url).path == "/search"
     assert args["q"] == ["新质生产力"] and args["province"] == ["江苏省"] and len(args["year"]) == 1
+    _filter_shown(page, "province", "江苏省")
+    _filter_shown(page, "year", args["year"][0][:4])
     _search_page_agrees(page, status, mentions)
+    shot(page, shots, f"trend-{width}-search")
     assert not problems
     context.close()
 
@@ -114,25 +131,27 @@ def test_trend_from_a_result_page_and_back(browser, base_url, shots, width):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_first_from_a_result_page_and_back(browser, base_url, shots, width):
     context, page, problems = _open(browser, base_url, width)
-    page.goto(base_url + "/first?q=新质生产力")
+    _from_result_page(page, base_url, "/first", UNFILTERED)
     sync_api.expect(page.locator("ol.firsts li").first).to_be_visible()
     sync_api.expect(page.locator("svg.tilemap")).to_be_visible()
     shot(page, shots, f"first-{width}")
     if width < 600:
         _no_page_overflow(page)
-    page.goto(base_url + _view_url("/first"))
+    assert _from_result_page(page, base_url, "/first")["province"] == ["江苏省"]
     sync_api.expect(page.locator("ol.firsts mark").first).to_be_visible()
     shot(page, shots, f"first-{width}-jiangsu")
     args, status = _follow(page, "ol.firsts .meta a")
     assert urlsplit(page.url).path == "/search"
     assert args["q"] == ["新质生产力"] and args["province"] == ["江苏省"] and args["sort"] == ["oldest"]
+    _filter_shown(page, "province", "江苏省")
+    shot(page, shots, f"first-{width}-search")
     assert not problems
     context.close()
 
 
 def test_first_tile_links_to_the_province(browser, base_url, shots):
     context, page, problems = _open(browser, base_url, 1280)
-    page.goto(base_url + "/first?q=新质生产力")
+    _from_result_page(page, base_url, "/first", UNFILTERED)
     tile = page.locator("svg.tilemap a").first
     href = tile.get_attribute("href")
     args = _args(href)
@@ -140,6 +159,7 @@ def test_first_tile_links_to_the_province(browser, base_url, shots):
     with page.expect_navigation():
         tile.click()
     assert urlsplit(page.url).path == "/search"
+    _filter_shown(page, "province", args["province"][0])
     assert not problems
     context.close()
 
@@ -147,7 +167,7 @@ def test_first_tile_links_to_the_province(browser, base_url, shots):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_kwic_from_a_result_page_narrow_and_back(browser, base_url, shots, width):
     context, page, problems = _open(browser, base_url, width)
-    page.goto(base_url + _view_url("/kwic"))
+    assert _from_result_page(page, base_url, "/kwic")["province"] == ["江苏省"]
     sync_api.expect(page.locator("table.kwic")).to_be_visible()
     shot(page, shots, f"kwic-{width}")
     if width < 600:
@@ -167,6 +187,8 @@ def test_kwic_from_a_result_page_narrow_and_back(browser, base_url, shots, width
     shot(page, shots, f"kwic-{width}-narrowed")
     args, _status = _follow(page, ".summary a")
     assert urlsplit(page.url).path == "/search" and args["province"] == ["江苏省"] and args["q"] == ["新质生产力"]
+    _filter_shown(page, "province", "江苏省")
+    shot(page, shots, f"kwic-{width}-search")
     assert not problems
     context.close()
 
@@ -174,7 +196,9 @@ def test_kwic_from_a_result_page_narrow_and_back(browser, base_url, shots, width
 @pytest.mark.parametrize("width", [1280, 390])
 def test_compare_and_back(browser, base_url, shots, width):
     context, page, problems = _open(browser, base_url, width)
-    page.goto(base_url + _view_url("/compare").replace("q=", "terms="))
+    args = _from_result_page(page, base_url, "/compare")
+    assert args["terms"] == ["新质生产力"] and args["province"] == ["江苏省"]
+    sync_api.expect(page.locator("textarea[name=terms]")).to_have_value("新质生产力")
     page.fill("textarea[name=terms]", "新质生产力\n低空经济\n人工智能")
     with page.expect_navigation():
         page.click("form.view-form button")
@@ -186,15 +210,18 @@ def test_compare_and_back(browser, base_url, shots, width):
     args, _status = _follow(page, "table.compare tbody td a")
     assert urlsplit(page.url).path == "/search" and args["q"][0] in ("新质生产力", "低空经济", "人工智能")
     assert args["province"] == ["江苏省"] and len(args["year"]) == 1
+    _filter_shown(page, "province", "江苏省")
+    _filter_shown(page, "year", args["year"][0][:4])
+    shot(page, shots, f"compare-{width}-search")
     assert not problems
     context.close()
 
 
 def test_feed_is_offered_from_the_views(browser, base_url):
     context, page, problems = _open(browser, base_url, 1280)
-    page.goto(base_url + _view_url("/trend"))
+    view_args = _from_result_page(page, base_url, "/trend")
     href = page.locator("a.feed").get_attribute("href")
-    assert urlsplit(href).path == "/search.atom" and _args(href) == _args(RESULT_PAGE)
+    assert urlsplit(href).path == "/search.atom" and _args(href) == view_args
     response = page.request.get(base_url + href)
     assert response.status == 200 and response.headers["content-type"].startswith("application/atom+xml")
     assert "<feed" in response.text()
