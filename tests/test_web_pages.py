@@ -338,6 +338,14 @@ def test_back_link_returns_to_the_same_search(client):
     back = html.unescape(re.search(r'<a class="back" href="([^"]+)"', doc).group(1))
     assert urlsplit(back).path == "/search"
     assert args(back) == {k: [v] for k, v in state}
+    # a search inside the document (its box's form as a browser submits it), then "取消高亮": still the same way back
+    form = re.search(r'<form class="search" action="([^"]+)".*?</form>', doc, re.S)
+    fields = [(n, html.unescape(v)) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))]
+    inside = text(client.get(form.group(1), query_string=fields + [("q", PHRASE)]))
+    assert html.unescape(re.search(r'<a class="back" href="([^"]+)"', inside).group(1)) == back
+    clear = html.unescape(re.search(r'<a href="([^"]+)">取消高亮</a>', inside).group(1))
+    cleared = text(client.get(clear))
+    assert html.unescape(re.search(r'<a class="back" href="([^"]+)"', cleared).group(1)) == back
 
 
 def test_copy_link_and_citation_carry_the_query(client, web_app):

@@ -118,13 +118,19 @@ def document(doc_id: str) -> str:
             next_id=view.matches[n + 1] if n is not None and n + 1 < len(view.matches) else "",
             similar=similar.get(para.id, 0),
         ))
-    back = params.url("/search") if (params.q or params.has_filters()) else None
-    # The box searches this document; the rest of the search state rides along for the way back.
-    keep = [(k, v) for k, v in replace(params, page=1).items() if k not in ("q", "mode")]
+    # The box searches this document; the results page it came from rides along (its query and mode
+    # as sq/smode, its filters, sort and page as they are) so "返回检索结果" still goes back there.
+    came = {"q": request.args.get("sq"), "mode": request.args.get("smode")} if "sq" in request.args else None
+    results = replace(params, q=parse_q(came), mode=parse_mode(came)) if came else params
+    back = results.url("/search") if (results.q or results.has_filters()) else None
+    keep = [(k, v) for k, v in results.items() if k not in ("q", "mode")]
+    if back:
+        keep += [("sq", results.q)] + ([("smode", results.mode)] if results.mode != "exact" else [])
     return render_template(
         "document.html", doc=doc, title=title_label(doc), place=place(doc), blocks=blocks, params=params,
         back_url=back, keep=keep, matches=view.matches, source_url=safe_url(doc.url),
         toc=[b for b in blocks if b.kind == "heading" and b.level <= 1], gone=gone, mode_label=MODE_LABELS[params.mode],
+        clear_url=f"/doc/{doc_id}" + (f"?{urlencode(keep)}" if keep else ""),
         reading=view.query, json_url=f"/api/doc/{doc_id}" + (f"?{urlencode(params.items())}" if params.items() else ""),
         whole_url=SearchParams(q=params.q, mode=params.mode).in_document(doc_id).url() if params.q else None,
     )
