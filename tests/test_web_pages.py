@@ -252,6 +252,13 @@ def test_province_chart_lists_every_province_with_a_table(client, oracle):
     assert {k: int(v) for k, v in table.items()} == {k: v[0] for k, v in expected.items()}
     bars = re.findall(r'<a href="[^"]+" class="bar', figure)
     assert len(bars) == len(expected)  # first twelve plus the fold: none left out
+    # a phrase found in few provinces: the others of the index are named with 0, none left out
+    few = oracle.facet("province", PHRASE)
+    figure = re.search(r'<figure class="chart chart-province".*?</figure>',
+                       text(client.get("/search", query_string={"q": PHRASE})), re.S).group(0)
+    zeros = re.search(r'<p class="zeros">没有命中的省份（(\d+) 个）：([^<]*)</p>', figure)
+    indexed = {d.province for d in oracle.documents if d.province}
+    assert zeros and set(zeros.group(2).split("、")) == indexed - set(few) and int(zeros.group(1)) == len(indexed - set(few))
     assert 'role="img"' in figure and "<text" in figure
     assert " style=" not in page
 
@@ -293,6 +300,12 @@ def test_reports_view_counts_and_links_to_the_report_paragraphs(client, oracle):
     assert total(listed) == int(count)
     assert f"<mark>{LOOSE}</mark>" in item
     assert re.search(r'<li class="chip" data-field="doc">', listed)
+
+
+def test_research_views_are_offered_for_a_selection_of_places_not_inside_one_report(client, oracle):
+    doc_id = next(iter(oracle.matches(PHRASE))).doc.doc_id
+    assert 'aria-label="研究视图"' in text(client.get("/search", query_string={"q": PHRASE}))
+    assert 'aria-label="研究视图"' not in text(client.get("/search", query_string={"q": PHRASE, "doc": doc_id}))
 
 
 def test_reports_path_is_the_same_page(client):

@@ -6,8 +6,8 @@ table that screen readers (and anyone who wants the numbers) read instead of the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import search
 
@@ -56,6 +56,7 @@ class Chart:
     height: int
     more: list[Bar]  # provinces past the fold, drawn in a second SVG under "更多"
     more_height: int = 0
+    zeros: list[str] = field(default_factory=list)  # provinces of the index without a hit, named under the bars
     kind: str = "bars"  # bars (horizontal) or columns (years)
 
 
@@ -74,8 +75,9 @@ def _bars(values: list[tuple[str, str, int, bool]], peak: int, url: Toggle, name
     return bars, max(1, len(bars)) * ROW_HEIGHT
 
 
-def province_chart(facet: list[search.FacetValue], metric: str, url: Toggle) -> Chart:
-    """Every province with hits, largest first: the first FIRST_BARS in one SVG, the rest under "更多"."""
+def province_chart(facet: list[search.FacetValue], metric: str, url: Toggle, indexed: Sequence[str] = ()) -> Chart:
+    """Every province with hits, largest first: the first FIRST_BARS in one SVG, the rest under "更多";
+    the `indexed` provinces without a hit named after them, so none is left out."""
     unit = "份" if metric == "reports" else "段"
     rows = [(fv.value, fv.value, fv.documents if metric == "reports" else fv.count, fv.selected)
             for fv in facet if fv.known]
@@ -84,7 +86,9 @@ def province_chart(facet: list[search.FacetValue], metric: str, url: Toggle) -> 
     peak = max((r[2] for r in rows), default=0) or 1
     first, height = _bars(rows[:FIRST_BARS], peak, url, "province")
     more, more_height = _bars(rows[FIRST_BARS:], peak, url, "province") if len(rows) > FIRST_BARS else ([], 0)
-    return Chart("province", "按省份", unit, first, CHART_WIDTH, height, more, more_height)
+    shown = {r[0] for r in rows}
+    zeros = [p for p in indexed if p not in shown]
+    return Chart("province", "按省份", unit, first, CHART_WIDTH, height, more, more_height, zeros)
 
 
 def year_chart(facet: list[search.FacetValue], years: list[int], metric: str, url: Toggle) -> Chart:

@@ -236,7 +236,7 @@ def result_charts(params: SearchParams, result: search.SearchResult,
     out = []
     provinces = result.facets.get("province", [])
     if any(fv.count for fv in provinces):
-        out.append(charts.province_chart(provinces, params.count, toggle))
+        out.append(charts.province_chart(provinces, params.count, toggle, get_searcher().catalog().values["province"]))
     if years and result.total:
         out.append(charts.year_chart(result.facets.get("year", []), years, params.count, toggle))
     return out
@@ -255,7 +255,8 @@ def common(params: SearchParams, result: search.SearchResult | search.ReportResu
                   Link("按报告", params.with_view("reports").url(), params.view == "reports", documents)],
         "exports": [Link("CSV", params.with_page(1).url("/export.csv")),
                     Link("JSONL", params.with_page(1).url("/export.jsonl"))] if total else [],
-        "research": research_links(params) if params.q and total else [],
+        # Inside one report the views (over places and years) would silently widen the selection.
+        "research": research_links(params) if params.q and total and not params.doc else [],
         "total": total,
         "documents": documents,
         "json_url": params.url("/api/search"),
