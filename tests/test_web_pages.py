@@ -197,6 +197,20 @@ def test_unknown_value_is_a_removable_chip_not_a_400(client):
     assert args(removed) == {"q": ["发展"]}
 
 
+def test_a_filter_typed_inside_parentheses_stays_in_the_box_and_is_removable(client, oracle):
+    province = next(iter(oracle.facet("province", PHRASE)))
+    short = province[:2]  # as typed: 江苏 for 江苏省
+    response = client.get("/search", query_string={"q": f"({PHRASE} province:{short})"})
+    assert response.status_code == 200  # kept in the box: not moved into the URL
+    page = text(response)
+    assert total(page) == oracle.totals(PHRASE, filters={"province": [province]})[0]
+    chip = html.unescape(re.search(r'<li class="chip" data-field="province"><a href="([^"]+)"', page).group(1))
+    facet = html.unescape(re.search(rf'<li class="selected" data-value="{province}"><a href="([^"]+)"', page).group(1))
+    for url in (chip, facet):  # the chip and the checked facet value both take the filter out of the query
+        assert args(url) == {"q": [f"({PHRASE})"]}
+        assert total(text(client.get(url))) == oracle.totals(PHRASE)[0]
+
+
 @pytest.mark.parametrize("query,param", [
     ({"q": "发展", "page": "-1"}, "page"),
     ({"q": "发展", "page": "abc"}, "page"),

@@ -25,6 +25,27 @@ EXTENSION_KEY = "report_search"
 _TYPED = re.compile(r'''(?:(?<=\s)|^)([^\s:：()"'“”-][^\s:：()"'“”]*)[:：](?:"([^"]*)"|“([^”]*)”|([^\s"“”()]+))(?=\s|$)''')
 
 
+# The same anywhere in the box, inside parentheses too: to take one typed filter back out of the query.
+_TYPED_ANYWHERE = re.compile(
+    r'''(?:(?<=[\s(（])|^)([^\s:：()（）"'“”-][^\s:：()（）"'“”]*)[:：](?:"([^"]*)"|“([^”]*)”|([^\s"“”()（）]+))(?=[\s)）]|$)''')
+
+
+def without_typed_filter(q: str, name: str, raw: str) -> str:
+    """`q` without the first `field:value` typed for filter `name` with value `raw` (wherever it stands)."""
+    done = False
+
+    def cut(m: re.Match) -> str:
+        nonlocal done
+        known = field_for(m.group(1))
+        value = next(g for g in m.group(2, 3, 4) if g is not None).strip()
+        if done or known is None or known.name != name or value != raw:
+            return m.group(0)
+        done = True
+        return " "
+
+    return re.sub(r"\s+([)）])", r"\1", " ".join(_TYPED_ANYWHERE.sub(cut, q).split()))
+
+
 def get_searcher() -> search.Searcher:
     """The app's searcher, opened once by create_app (thread-safe; follows new index generations)."""
     return current_app.extensions[EXTENSION_KEY]

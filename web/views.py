@@ -19,7 +19,7 @@ from search.catalog import field_label
 from search.fields import FACETS, MODE_LABELS, SORT_LABELS, SORTS
 
 from . import charts
-from .core import get_searcher, selects
+from .core import get_searcher, selects, without_typed_filter
 from .labels import absolute, citation, highlighted, kind_label, permalink_path, place, title_label
 from .params import COUNT_LABELS, SearchParams
 
@@ -139,12 +139,23 @@ def hit_view(hit: search.Hit, params: SearchParams, similar: int = 0) -> HitView
 
 
 def facet_groups(params: SearchParams, facets: dict[str, list[search.FacetValue]],
-                 chosen: dict[str, dict[str, tuple[str, ...]]]) -> list[FacetGroup]:
+                 chosen: dict[str, dict[str, tuple[str, ...]]],
+                 filters: list[search.FilterValue] = ()) -> list[FacetGroup]:
     """The sidebar: every facet, each value with both counts and its toggle URL."""
+    # A value chosen by a filter that stays typed in the box (inside parentheses): unchecking it takes
+    # that filter out of the query; a toggle would add the value to the URL instead.
+    in_box = {(f.field, v): f.raw for f in filters if f.typed and f.raw not in params.values(f.field) for v in f.values}
+
+    def toggle(name: str, fv: search.FacetValue) -> str:
+        raw = in_box.get((name, fv.value))
+        if raw is not None:
+            return params.with_query(without_typed_filter(params.q, name, raw)).url()
+        return params.toggled(name, fv.value, chosen.get(name)).url()
+
     return [
         FacetGroup(name, field_label(name), [
             FacetLink(fv.value, value_label(name, fv.value), fv.count, fv.documents, fv.selected, fv.known,
-                      params.toggled(name, fv.value, chosen.get(name)).url())
+                      toggle(name, fv))
             for fv in facets.get(name, [])
         ])
         for name in FACETS
@@ -161,7 +172,10 @@ def chips(params: SearchParams, filters: list[search.FilterValue]) -> list[Chip]
     out = []
     for flt in filters:
         label = flt.label if flt.known else f"{flt.raw}（本索引中没有）"
-        url = params.toggled(flt.field, flt.raw).url() if flt.raw in params.values(flt.field) else params.url()
+        if flt.raw in params.values(flt.field):
+            url = params.toggled(flt.field, flt.raw).url()
+        else:  # typed in the box and kept there (inside parentheses): take it out of the query
+            url = params.with_query(without_typed_filter(params.q, flt.field, flt.raw)).url()
         out.append(Chip(flt.field, field_label(flt.field), label, url, flt.known, flt.typed))
     if params.doc:
         doc = get_searcher().catalog().by_id.get(params.doc)
@@ -286,7 +300,7 @@ def search_view(params: SearchParams, result: search.SearchResult) -> dict:
         **common(params, result, result.total, result.documents),
         "result": result,
         "hits": [hit_view(h, params, similar.get(h.id, 0)) for h in result.hits],
-        "facets": facet_groups(params, result.facets, chosen),
+        "facets": facet_groups(params, result.facets, chosen, result.filters),
         "charts": result_charts(params, result, chosen),
         "counts": [Link(f"按{label}计", params.with_count(c).url(), c == params.count)
                    for c, label in COUNT_LABELS.items()],
@@ -328,7 +342,7 @@ def reports_view(params: SearchParams, result: search.ReportResult, facets_resul
         **common(params, result, result.paragraphs, result.total),
         "result": facets_result,
         "reports": reports,
-        "facets": facet_groups(params, facets_result.facets, chosen),
+        "facets": facet_groups(params, facets_result.facets, chosen, facets_result.filters),
         "charts": result_charts(params, facets_result, chosen),
         "counts": [Link(f"按{label}计", params.with_count(c).url(), c == params.count)
                    for c, label in COUNT_LABELS.items()],
