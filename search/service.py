@@ -45,6 +45,9 @@ class InvalidRequest(ValueError):
         self.message = message
 
 
+_OTHER_QUOTES = str.maketrans({"'": '"', '"': "'"})  # the normalized quotation marks, one kind for the other
+
+
 def one_version(method: Any) -> Any:
     """Run a function of a Searcher (its first argument) on one version of the index.
 
@@ -278,6 +281,10 @@ class Searcher:
             for fixed, _n in spelling(term.text, self.backend.count_phrases, pairs):
                 q = replace(fixed)
                 out.append(Suggestion("spelling", q, request.mode, self._count_under(sel, fixed), fixed))
+            # Single and double quotation marks are different characters: ‘双碳’目标 is written “双碳”目标.
+            other = term.text.translate(_OTHER_QUOTES)
+            if other != term.text and self.backend.count_phrases([other])[0]:
+                out.append(Suggestion("spelling", replace(other), request.mode, self._count_under(sel, other), other))
             part = longest_part(term.text, self.backend.count_phrases)
             if part is not None:
                 out.append(Suggestion("part", replace(part[0]), request.mode, self._count_under(sel, part[0]), part[0]))

@@ -119,6 +119,16 @@ def test_misspelling_offers_did_you_mean(client, oracle):
     assert spelling and args(html.unescape(spelling.group(1)))["q"] == [PHRASE]
 
 
+def test_single_quotes_where_the_text_has_double_ones_are_offered_the_text(client, oracle):
+    quoted = sorted({m for u in oracle.units for m in re.findall(r'"[^"\s]{2,6}"[^"\s,.;:!?]{2}', u.norm)})[0]
+    single = quoted.replace('"', "'")
+    assert oracle.totals(single)[0] == 0 < oracle.totals(quoted)[0]
+    page = text(client.get("/search", query_string={"q": single}))
+    offered = [(args(html.unescape(u))["q"][0], int(n)) for u, n in
+               re.findall(r'<li data-kind="spelling"><a href="([^"]+)">[^<]*</a>（(\d+) 段）', page)]
+    assert (quoted, oracle.totals(quoted)[0]) in offered
+
+
 def test_operators_and_unknown_fields_are_explained(client):
     page = text(client.get("/search", query_string={"q": "养老 OR 托育 -收费 doc:abc"}))
     assert "OR：任一即可" in page and "排除" in page and "收费" in page
