@@ -447,6 +447,13 @@ def test_metadata_urls_become_links_only_when_http():
         assert safe_url(bad) == "", bad
 
 
+def test_without_query_text_the_page_says_it_is_newest_first(client, oracle):
+    province = next(iter(oracle.facet("province", PHRASE)))
+    sorts = lambda page: re.search(r'<nav class="sorts".*?</nav>', page, re.S).group(0)  # noqa: E731
+    assert '<strong aria-current="true">最新</strong>' in sorts(text(client.get("/search", query_string={"province": province})))
+    assert '<strong aria-current="true">相关度</strong>' in sorts(text(client.get("/search", query_string={"q": PHRASE})))
+
+
 def test_title_label_adds_the_place_only_when_missing():
     from search import Document
     from web.labels import title_label
@@ -455,6 +462,9 @@ def test_title_label_adds_the_place_only_when_missing():
     assert title_label(Document("a", "a", title="2024年常州市政府工作报告", city="常州市")) == "2024年常州市政府工作报告"
     assert title_label(Document("a", "a", title="广西政府工作报告", province="广西壮族自治区")) == "广西政府工作报告"
     assert title_label(Document("a", "a", title="政府工作报告")) == "政府工作报告"
+    national = Document("a", "a", title="关于一九五八年度国民经济计划草案的报告", level="国务院", tier="国家")
+    assert title_label(national) == "关于一九五八年度国民经济计划草案的报告 · 国务院"
+    assert title_label(Document("a", "a", title="1954年国务院政府工作报告", level="国务院", tier="国家")) == "1954年国务院政府工作报告"
 
 
 # -- every page ------------------------------------------------------------------------------------

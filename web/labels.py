@@ -31,8 +31,8 @@ def place(doc: search.Document) -> str:
 
 
 def place_of(doc: search.Document) -> str:
-    """The one place a report speaks for: its county, else its city, else its province."""
-    return doc.county or doc.city or doc.province
+    """The one place a report speaks for: its county, else its city, else its province (国务院 for the State Council's)."""
+    return doc.county or doc.city or doc.province or (doc.level if doc.tier == "国家" else "")
 
 
 def _names(title: str, where: str) -> bool:

@@ -220,7 +220,9 @@ def reading(params: SearchParams, info: search.QueryInfo, total: int) -> Reading
 
 def sort_links(params: SearchParams) -> list[Link]:
     """One link per sort order."""
-    return [Link(SORT_LABELS[s], params.with_sort(s).url(), s == params.sort) for s in SORTS]
+    # Without query text "relevance" means nothing and the page is newest first: say so.
+    current = "newest" if params.sort == "relevance" and not params.q else params.sort
+    return [Link(SORT_LABELS[s], params.with_sort(s).url(), s == current) for s in SORTS]
 
 
 def page_links(params: SearchParams, pages: int, window: int = 2) -> list[Link | None]:
