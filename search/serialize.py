@@ -62,10 +62,10 @@ def reports_to_dict(result: ReportResult) -> dict[str, Any]:
 
 
 def document_to_dict(view: DocumentView) -> dict[str, Any]:
-    """A document's metadata and paragraphs (each with its permalink path and the ranges to mark)."""
+    """A document's metadata and paragraphs (each with the ranges to mark; links are the web layer's)."""
     data = view.document.metadata()
     data["paragraphs"] = [
-        {**asdict(p), "section": list(p.section), "url": f"/p/{p.id}", "spans": [list(s) for s in view.spans.get(p.id, [])]}
+        {**asdict(p), "section": list(p.section), "spans": [list(s) for s in view.spans.get(p.id, [])]}
         for p in view.document.paragraphs
     ]
     data["matches"] = view.matches

@@ -271,7 +271,7 @@ class Searcher:
         if interp.loose is not None and interp.info.loose:
             out.append(Suggestion("words", request.q, "words", total + interp.info.loose, request.q))
         limit = int(settings.get("suggest_chars"))
-        pairs = getattr(self.backend, "bigram_counts", self.backend.count_phrases)
+        pairs = self.backend.bigram_counts
         for term in interp.info.terms:
             if not term.exact or len(term.text) > limit or len(term.text) < 2:
                 continue

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 import search
 from search import settings, views
+from search.catalog import field_label
 from search.fields import FACET_LABELS, MODE_LABELS, MODES
 from search.highlight import marked
 from search.normalize import normalize
@@ -38,7 +39,7 @@ from .params import MultiArgs, ParamError, parse_page, parse_q
 
 bp = Blueprint("research", __name__)
 
-BY_LABELS: dict[str, str] = {"province": "省份", "city": "城市", "level": "级别", "tier": "行政层级"}
+BY_LABELS: dict[str, str] = {name: field_label(name) for name in ("province", "city", "level", "tier")}
 SPAN_LABELS: dict[str, str] = {"mention": "自首次提及起", "all": "全部年份"}
 TOTAL_LABEL = "合计"  # the place or years of a total row in the trend CSV, as on the page
 KWIC_SORT_LABELS: dict[str, str] = {"oldest": "时间（由早到晚）", "newest": "时间（由近到远）", "left": "左语境", "right": "右语境"}

@@ -135,6 +135,10 @@ class Backend(ABC):
         """How many paragraphs contain each string (for suggestions); engines may batch this."""
         return [int(self.doc_counts(Phrase(p)).sum()) for p in phrases]
 
+    def bigram_counts(self, pairs: Sequence[str]) -> list[int]:
+        """Paragraphs holding each two-character string (an engine with a cheaper table overrides this)."""
+        return self.count_phrases(pairs)
+
     def stats(self) -> dict:
         """Engine-specific figures for the status page (sizes, shards …)."""
         return {}
