@@ -186,6 +186,131 @@ def test_reexport_while_serving_fails_no_search(fault_cluster, sample_index, sea
     assert _answers(_fresh(fault_cluster.root)) == expected
 
 
+@pytest.fixture(scope="module")
+def index_with_one_more_report(tmp_path_factory: pytest.TempPathFactory, signing_key: Path) -> Path:
+    """The sample corpus plus one report sorted first ("000.txt"): 31 reports, every doc code shifted by one."""
+    import shutil
+
+    from search import build_index
+
+    from .conftest import SAMPLE
+
+    corpus = tmp_path_factory.mktemp("sample-plus-one") / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    (corpus / "000.txt").write_text(
+        "2024年巴中市政府工作报告\n\n各位代表：\n\n巴中市今年要推动新质生产力发展，深化改革开放，加快发展。\n\n"
+        "一、2024年工作安排\n\n今年要继续推动巴中市高质量发展，改革创新。\n",
+        encoding="utf-8",
+    )
+    folder = corpus.parent / "index"
+    summary = build_index([corpus], folder, manifest=corpus / "manifest.csv", progress=False, reuse=False)
+    assert summary.documents == 31, summary
+    return folder
+
+
+def _expected(oracle, request: SearchRequest) -> tuple:  # noqa: ANN001 - what one export must answer
+    from search.fields import FACETS
+
+    filters = request.filter_dict()
+    ordered = oracle.ordered(request.q, request.sort, request.mode, filters)
+    start = (request.page - 1) * request.per_page
+    hits = tuple(
+        (pid, oracle.by_id[pid].doc.doc_id, oracle.by_id[pid].doc.title, oracle.by_id[pid].doc.province)
+        for pid in ordered[start:start + request.per_page]
+    )
+    facets = tuple(sorted((name, v, c) for name in FACETS for v, c in oracle.facet(name, request.q, request.mode, filters).items()))
+    return oracle.totals(request.q, request.mode, filters), hits, facets
+
+
+def _got(result) -> tuple:  # noqa: ANN001
+    from search.fields import FACETS
+
+    hits = tuple((h.id, h.doc_id, h.document.title, h.document.province) for h in result.hits)
+    facets = tuple(sorted(
+        (name, f.value, (f.count, f.documents)) for name in FACETS for f in result.facets[name] if f.count
+    ))
+    return (result.total, result.documents), hits, facets
+
+
+def test_reexports_with_other_reports_answer_each_search_from_one_export(
+    fault_cluster, sample_index, index_with_one_more_report, oracle,
+):
+    """Exports of 30 and 31 reports alternate while threads search with filters: every answer (totals,
+    facets, hits and the metadata they carry) is the oracle's answer over one of the two corpora, and
+    no search fails — doc codes and rows of two exports are never mixed within one search."""
+    import random
+
+    from .oracle import Oracle, read_corpus
+
+    plus = index_with_one_more_report.parent / "corpus"
+    oracle31 = Oracle(read_corpus([plus], plus / "manifest.csv"))
+    assert len(oracle31.documents) == 31 and len(oracle.documents) == 30
+    requests = [
+        SearchRequest.make(q=q, filters=f, sort=sort, page=page, per_page=per_page)
+        for q in ("发展", "改革", "新质生产力", "-发展")
+        for f in ({}, {"province": ["江苏"]}, {"city": ["常州"]}, {"type": ["政府工作报告"]})
+        for sort, page, per_page in (("relevance", 1, 30), ("newest", 2, 7))
+    ]
+    expected = {r: (_expected(oracle, r), _expected(oracle31, r)) for r in requests}
+    assert any(a != b for a, b in expected.values())
+    failures: list = []
+    answered = [0, 0]
+    stop = threading.Event()
+
+    def search_loop(seed: int) -> None:
+        rng = random.Random(seed)
+        sx = _fresh(fault_cluster.root)
+        while not stop.is_set():
+            request = rng.choice(requests)
+            sx.clear_caches()  # every answer from the cluster
+            try:
+                got = _got(sx.search(request))
+            except BaseException as exc:  # noqa: BLE001 - every failure is reported below
+                failures.append((request, repr(exc)))
+                continue
+            if got not in expected[request]:
+                failures.append((request, got[0], [expected[request][0][0], expected[request][1][0]]))
+            else:
+                answered[expected[request].index(got)] += 1
+
+    threads = [threading.Thread(target=search_loop, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(6):
+            result = fault_cluster.redeploy(index_with_one_more_report if n % 2 == 0 else sample_index)
+            assert result.switched and result.deployment.current.documents == (31 if n % 2 == 0 else 30)
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not failures, failures[:3]
+    assert min(answered) > 0, answered  # both exports answered
+
+
+def test_a_pinned_search_outlives_the_next_export_and_asks_to_retry_after_two(
+    fault_cluster, sample_index, index_with_one_more_report, oracle,
+):
+    """A request pinned before an export still answers from its own export (searchd keeps the previous
+    generation loaded); two exports later its indexes are gone and it says so, asking to retry."""
+    request = SearchRequest.make(q="发展", filters={"province": ["江苏"]}, per_page=30)
+    sx = _fresh(fault_cluster.root)
+    with sx.backend.pin():
+        assert _got(sx.search(request)) == _expected(oracle, request)
+        fault_cluster.redeploy(index_with_one_more_report)
+        sx.clear_caches()
+        assert len(sx.backend.documents()) == 30
+        assert _got(sx.search(request)) == _expected(oracle, request)
+        fault_cluster.redeploy(sample_index)
+        sx.clear_caches()
+        with pytest.raises(BackendError) as err:
+            sx.search(request)
+        assert "请重试" in err.value.message and "第 1 版已卸载" in err.value.message
+    assert _got(sx.search(request)) == _expected(oracle, request)
+    assert sx.backend.generation().startswith("sphinx-g3-")
+
+
 def _free_base(count: int) -> int:
     """A port base with `count` consecutive free loopback ports."""
     import socket

@@ -5,6 +5,12 @@ it: when an export switches the file to a new generation, the next call answers 
 generation it keeps in memory what the cluster need not be asked: the document table, the
 paragraphs per document, the character table and the bigram counts.
 
+`pin()` holds one generation for every call of a thread inside it (a web request, a Searcher call):
+doc codes, rows and the documents they name change between exports, so a search must not take its
+counts from one export and its rows or metadata from the next. The pinned generation's indexes stay
+loaded in searchd until the export after next rotates (a deployment serves the current and the
+previous generation), so a pinned request has at least one whole export and indexer run to finish.
+
 Every statement names its limits: GROUP BY with `LIMIT <documents>`, pages with
 `OPTION max_matches = offset + limit`, exports in keyset batches (`k > last ORDER BY k LIMIT n`) —
 Sphinx's silent defaults (1,000 matches, 20 groups) would otherwise cut totals and deep pages.
@@ -13,8 +19,10 @@ Sphinx's silent defaults (1,000 matches, 20 groups) would otherwise cut totals a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -33,6 +41,7 @@ from .matchexpr import FALSE, match_expression
 
 _COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
 _COUNT_BATCH = 32  # COUNT statements per round trip (searchd refuses batches of more than 32)
+_UNKNOWN_INDEX = re.compile(r"unknown local (index|table)")  # Sphinx 2.2 / Manticore
 
 
 class _Generation:
@@ -76,6 +85,7 @@ class SphinxBackend(Backend):
         self.root = self.path.parent
         self._lock = threading.Lock()
         self._snap: _Snapshot | None = None  # replaced whole, so readers never see half an update
+        self._local = threading.local()  # .snap: the snapshot a pinned thread answers from
         self.pool: Pool | None = None
         self._refresh()
 
@@ -85,31 +95,57 @@ class SphinxBackend(Backend):
         return cls(path)
 
     # -- the deployment file -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def pin(self) -> Iterator[None]:
+        """Answer every call of this thread inside from the generation current now (re-entrant).
+
+        An export may switch the deployment file meanwhile: the calls inside still read the pinned
+        generation's documents, doc codes and searchd indexes, so counts, facets, filters, rows and the
+        metadata of hits all come from one export.
+        """
+        if getattr(self._local, "snap", None) is not None:
+            yield
+            return
+        self._local.snap = self._snapshot()
+        try:
+            yield
+        finally:
+            self._local.snap = None
+
     def _refresh(self) -> _Generation:
-        """The current generation, re-reading the deployment file when it changed."""
+        """The generation to answer from: the pinned one, else the current one."""
+        return self._snapshot().current
+
+    def _snapshot(self) -> _Snapshot:
+        """The pinned snapshot, else the current one."""
+        pinned = getattr(self._local, "snap", None)
+        return pinned if pinned is not None else self._latest()
+
+    def _latest(self) -> _Snapshot:
+        """The current snapshot, re-reading the deployment file when it changed (pinned or not)."""
         snap = self._snap
         try:
             st = os.stat(self.path)
         except OSError as exc:
             if snap is not None:
-                return snap.current  # a vanished file keeps the generation we have
+                return snap  # a vanished file keeps the generation we have
             raise IndexUnavailable(f"找不到检索集群的部署文件 {self.path}：请先运行 report-search sphinx-config") from exc
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         if snap is not None and snap.stamp == stamp:
-            return snap.current
+            return snap
         with self._lock:
             snap = self._snap
             if snap is not None and snap.stamp == stamp:
-                return snap.current
+                return snap
             try:
                 dep = read_deployment(self.path)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 if snap is not None:
-                    return snap.current
+                    return snap
                 raise IndexUnavailable(f"检索集群的部署文件 {self.path} 无法读取：{exc}") from exc
             if dep.current is None:
                 if snap is not None:
-                    return snap.current
+                    return snap
                 raise IndexUnavailable(f"部署 {self.root} 还没有导出的数据：请运行 report-search sphinx-config")
             known = snap.generations if snap is not None else {}
             gens = {dep.current.seq: known.get(dep.current.seq) or _Generation(self.root, dep, dep.current)}
@@ -120,14 +156,13 @@ class SphinxBackend(Backend):
                 if old is not None:
                     old.close()
             self._snap = _Snapshot(stamp, dep, gens, gens[dep.current.seq])
-            return self._snap.current
+            return self._snap
 
     def _generation_of(self, seq: int) -> _Generation | None:
-        """A generation rows may still name: the current one or the one before it."""
-        cur = self._refresh()
-        if seq == cur.gen.seq:
-            return cur
-        snap = self._snap
+        """A generation rows may still name: the pinned or current one, or the one before it."""
+        snap = self._snapshot()
+        if seq == snap.current.gen.seq:
+            return snap.current
         gen = snap.generations.get(seq)
         if gen is None and snap.deployment.previous is not None and snap.deployment.previous.seq == seq:
             try:
@@ -137,9 +172,21 @@ class SphinxBackend(Backend):
             snap.generations[seq] = gen
         return gen
 
-    def _run(self, statements: Sequence[str]) -> list[list[tuple]]:
+    def _run(self, statements: Sequence[str], gen: _Generation | None = None) -> list[list[tuple]]:
         assert self.pool is not None
-        return self.pool.run(statements)
+        try:
+            return self.pool.run(statements)
+        except BackendError as exc:
+            if gen is None or not _UNKNOWN_INDEX.search(exc.message):
+                raise
+            current = self._latest().current.gen.seq
+            if current == gen.gen.seq:
+                raise
+            # a search pinned to a generation two exports old: searchd dropped its indexes meanwhile
+            raise BackendError(
+                f"检索期间检索集群已换用新导出的数据（第 {current} 版），本次检索所用的第 {gen.gen.seq} 版已卸载；请重试",
+                partial=False,
+            ) from exc
 
     def _match(self, gen: _Generation, tree: MatchNode | None):  # noqa: ANN202 - str | None | FALSE
         expr = match_expression(tree, gen.charmap)
@@ -186,7 +233,7 @@ class SphinxBackend(Backend):
         rows = self._run([
             f"SELECT doc, COUNT(*) FROM {gen.index}{self._where(match)} GROUP BY doc "
             f"LIMIT {n} OPTION max_matches={n}, ranker=none"
-        ])[0]
+        ], gen)[0]
         for doc, count in rows:
             out[int(doc)] = int(count)
         return out
@@ -201,7 +248,7 @@ class SphinxBackend(Backend):
         rows = self._run([
             f"SELECT id FROM {gen.index}{self._where(match, flt)} ORDER BY k_{_order(order)} ASC "
             f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, ranker=none"
-        ])[0]
+        ], gen)[0]
         return [int(r[0]) for r in rows]
 
     def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
@@ -216,7 +263,7 @@ class SphinxBackend(Backend):
             rows = self._run([
                 f"SELECT id, {key} FROM {gen.index}{self._where(match, flt, f'{key} > {last}')} "
                 f"ORDER BY {key} ASC LIMIT {batch} OPTION max_matches={batch}, ranker=none"
-            ])[0]
+            ], gen)[0]
             if not rows:
                 return
             yield [int(r[0]) for r in rows]
@@ -239,7 +286,7 @@ class SphinxBackend(Backend):
             try:
                 result = self._run([
                     f"SELECT {_COLUMNS} FROM {gen.index} WHERE id IN ({ids}) LIMIT {n} OPTION max_matches={n}"
-                ])[0]
+                ], gen)[0]
             except BackendError:
                 if seq != self._refresh().gen.seq:
                     continue  # the previous generation was just dropped: its rows are gone
@@ -270,7 +317,7 @@ class SphinxBackend(Backend):
         result = self._run([
             f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {int(doc)} ORDER BY k_document ASC "
             f"LIMIT {n} OPTION max_matches={n}"
-        ])[0]
+        ], gen)[0]
         return [self._unit(gen, r) for r in result]
 
     def find(self, paragraph_id: str) -> Unit | None:
@@ -284,7 +331,7 @@ class SphinxBackend(Backend):
         result = self._run([
             f"SELECT {_COLUMNS} FROM {gen.index} WHERE doc = {code} AND phash = {value} AND dup = {dup} "
             "LIMIT 1"
-        ])[0]
+        ], gen)[0]
         return self._unit(gen, result[0]) if result else None
 
     def count_phrases(self, phrases: Sequence[str]) -> list[int]:
@@ -303,7 +350,7 @@ class SphinxBackend(Backend):
             pending.append((i, f"SELECT COUNT(*) FROM {gen.index}{self._where(match)} OPTION ranker=none"))
         for start in range(0, len(pending), _COUNT_BATCH):
             chunk = pending[start:start + _COUNT_BATCH]
-            for (i, _), rows in zip(chunk, self._run([s for _, s in chunk])):
+            for (i, _), rows in zip(chunk, self._run([s for _, s in chunk], gen)):
                 out[i] = int(rows[0][0]) if rows else 0
         return out
 
@@ -327,8 +374,8 @@ class SphinxBackend(Backend):
 
     def stats(self) -> dict:
         """Figures of the deployment."""
-        gen = self._refresh()
-        dep = self._snap.deployment
+        snap = self._snapshot()
+        gen, dep = snap.current, snap.deployment
         return {
             "engine": self.name,
             "generation": gen.gen.name,
