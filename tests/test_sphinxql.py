@@ -63,6 +63,24 @@ def test_match_expressions(tree, expected):
     assert match_expression(tree, CharMap()) == expected
 
 
+@pytest.mark.parametrize("warning, expected", [
+    # Sphinx 2.2.11's texts, as searchd writes them
+    ("index para_g1: agent 127.0.0.1:23109: connect() failed: errno=111, Operation now in progress",
+     "分片 1（127.0.0.1:23108）无法连接"),
+    ("index para_g1: agent 127.0.0.1:23109: connect() timed out", "分片 1（127.0.0.1:23108）响应超时"),
+    ("index para_g1: agent 127.0.0.1:23107: query timed out", "分片 0（127.0.0.1:23106）响应超时"),
+    ("agent 127.0.0.1:23109:para_g1_s1: query timed out", "分片 1（127.0.0.1:23108）响应超时"),
+    ("index para_g1: agent 127.0.0.1:23109: remote error: bad things", "分片 1（127.0.0.1:23108）出错（remote error: bad things）"),
+    ("index para_g1: agent 10.0.0.9:9312: connect() failed: errno=113", "节点 10.0.0.9:9312无法连接"),
+])
+def test_a_shard_warning_names_the_shard_and_what_happened(warning, expected):
+    from search.backends.sphinxql.client import Pool
+    from search.backends.sphinxql.config import Timeouts, make_nodes
+
+    err = Pool(make_nodes(2, "127.0.0.1", 23106), Timeouts())._partial([warning])
+    assert err.partial and err.message.startswith(expected + "，只有其余分片返回了结果"), err.message
+
+
 # -- a real cluster -----------------------------------------------------------------------------------------
 
 @pytest.fixture()
@@ -104,9 +122,9 @@ def test_a_shard_down_is_named_and_recovery_needs_nothing(fault_cluster, searche
     fault_cluster.stop(1)
     with pytest.raises(BackendError) as err:
         sx.search(SearchRequest(q="改革"))
-    assert "分片 1" in err.value.message and err.value.partial
     node = fault_cluster.node(1)
-    assert f"{node.host}:{node.port}" in err.value.message
+    assert f"分片 1（{node.host}:{node.port}）无法连接，只有其余分片返回了结果" in err.value.message, err.value.message
+    assert err.value.partial and "errno" not in err.value.message
     fault_cluster.start(1)
     assert _answers(sx) == expected  # the same searcher, no reconnect by hand
 
@@ -117,7 +135,9 @@ def test_the_entry_node_down_fails_over_and_names_its_shard(fault_cluster, searc
     fault_cluster.stop(0)
     with pytest.raises(BackendError) as err:
         sx.search(SearchRequest(q="改革"))
-    assert "分片 0" in err.value.message and err.value.partial
+    node = fault_cluster.node(0)
+    assert f"分片 0（{node.host}:{node.port}）无法连接，只有其余分片返回了结果" in err.value.message, err.value.message
+    assert err.value.partial
     fault_cluster.start(0)
     assert _answers(sx) == _answers(searcher)
 
@@ -141,7 +161,9 @@ def test_a_slow_shard_times_out_with_its_name(fault_cluster, searcher):
         with pytest.raises(BackendError) as err:
             sx.search(SearchRequest(q="改革"))
         assert time.monotonic() - started < 10
-        assert "分片 1" in err.value.message and err.value.partial
+        node = fault_cluster.node(1)
+        assert f"分片 1（{node.host}:{node.port}）响应超时，只有其余分片返回了结果" in err.value.message, err.value.message
+        assert err.value.partial
     finally:
         fault_cluster.resume(1)
     assert _answers(sx) == _answers(searcher)

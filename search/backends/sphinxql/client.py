@@ -25,7 +25,10 @@ from .config import Node, Timeouts
 
 IDLE_PER_NODE = 8  # connections kept open per node between queries
 DOWN_SECONDS = 2.0  # a node that refused a connection is skipped this long (unless every node is down)
-_AGENT = re.compile(r"agent ([^\s:]+):(\d+)(?::[^:]*)?:\s*(.*)")
+# "index para_g3: agent 127.0.0.1:9309: connect() failed: errno=111, …" (Sphinx 2.2); an index name may
+# follow the port ("agent host:port:para_g3_s1: …"), but never text with spaces or brackets such as
+# "connect() failed", which is the detail.
+_AGENT = re.compile(r"agent ([^\s:]+):(\d+)(?::[\w.-]+)?:\s*(.*)")
 
 
 class _Fault(Exception):
