@@ -86,6 +86,105 @@ def test_sample_pdf_reports_keep_lead_headings_and_join_wraps() -> None:
     assert "一、聚焦产业强市，提速转型升级，厚植区域竞争优势" in kinds(doc, "heading")
 
 
+def test_headings_on_lines_of_their_own_in_unindented_pdf_text() -> None:
+    doc = _one("heading_lines.txt")
+    heads = [(p.text, p.level, p.section) for p in doc.paragraphs if p.kind == "heading"]
+    one = "一、2023年工作回顾"
+    assert heads == [
+        (one, 1, ()),
+        ("综合实力稳步提升", 2, (one,)),  # a lead under a numbered heading keeps it as its parent
+        ("（一）办实事、惠民生，人民福祉日益增强", 2, (one,)),
+        ("（二）全力上项目、抓招商，上紧“发条”按下项目建设“快进键”，积蓄高质量发展强大后劲", 2, (one,)),
+        ("（四）坚定不移稳大盘、增质效，实体经济持续向好", 2, (one,)),
+        ("二、2024年工作安排", 1, ()),
+        ("三、全力稳定经济增长，提振发展信心，积蓄回升向好新势能", 1, ()),
+    ]
+    body = kinds(doc, "paragraph")
+    first = next(p for p in doc.paragraphs if p.text.startswith("全市地区生产总值增长8.5%"))
+    assert first.section == (one, "综合实力稳步提升")
+    for start in ("社会保障更加完善。", "稳住项目建设“主战场”", "工业“主引擎”做得更强。", "今年经济社会发展"):
+        assert any(t.startswith(start) for t in body), start
+    # wraps inside sentences stay joined: a heading run into its paragraph with a full stop, and one
+    # the source prints on the same line as the paragraph's first words (there is no break to find)
+    assert any(t.startswith("（三）面对日趋激烈的产业竞争，持之以恒强链条、建集群，在转型升级中") for t in body)
+    assert any(t.startswith("（一）强化投资、促进消费，推动经济稳定增长，为打造“五个城市”集聚发展势能投资") for t in body)
+    assert any(t.startswith("全市地区生产总值增长8.5%，达到3806亿元，总量稳居全省第三") for t in body)
+
+
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
+_FULL_STOP = re.compile(r"[。！？；]")
+
+
+def test_sample_pdf_reports_every_numbered_heading_line() -> None:
+    """Every line of the sample's PDF-extracted reports that starts with a heading number (一、（一）(一)),
+    found in the raw files, against what ingest makes of it."""
+    from search.ingest.repair import is_page_number, looks_pdf_extracted
+
+    checked = {"heading": 0, "run-in": 0}
+    for path in sorted(SAMPLE.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8").split("\n")
+        if not looks_pdf_extracted(raw):
+            continue
+        rows = [re.sub(r"\s+", "", s) for s in raw if s.strip() and not is_page_number(s.strip())]
+        docs = read_documents(SourceFile(path, path.name))
+        units = [p for d in docs for p in d.paragraphs]
+        texts = [re.sub(r"\s+", "", p.text) for p in units]
+        cursor = 0
+        for i, row in enumerate(rows):
+            if not _NUMBERED.match(row):
+                continue
+            # the line begins a unit (reading order): nothing is glued in front of it
+            k = next((k for k in range(cursor, len(texts)) if texts[k].startswith(row)), None)
+            assert k is not None, (path.name, row)
+            cursor = k + 1
+            unit = units[k]
+            level = 1 if row[0] in "一二三四五六七八九十" else 2
+            nxt = rows[i + 1]
+            if _FULL_STOP.search(row):
+                # "（一）强化政治引领，铸牢对党忠诚之魂。坚持…": a heading run into its paragraph after a full stop
+                assert unit.kind == "paragraph", (path.name, row)
+                checked["run-in"] += 1
+                continue
+            if _runs_on(row, nxt) and unit.kind == "paragraph":
+                # The heading goes on in the next line, which also holds the paragraph's first words:
+                # "…铸牢“城区经济领头|羊”的领跑根基。持续…", "…强链条、建|集群，…。", "…提升XX|高度。", and
+                # "（七）…为打|造“五个城市”扛起使命重任打铁必须自身硬。" where the source has no punctuation
+                # between heading and paragraph at all (only the PDF's fonts told them apart).
+                assert _FULL_STOP.search(nxt) or _runs_on(nxt, rows[i + 2]), (path.name, row)  # no line end to break at
+                checked["run-in"] += 1
+                continue
+            # a heading on lines of its own (one, or more when it runs on): whole printed lines, and the
+            # paragraph begins on the next line
+            assert unit.kind == "heading" and unit.level == level, (path.name, row, unit.kind, unit.text)
+            ends = [j for j in range(i, i + 3) if texts[k] == "".join(rows[i:j + 1])]
+            assert ends, (path.name, row, unit.text)
+            assert texts[k + 1].startswith(rows[ends[0] + 1]), (path.name, unit.text, texts[k + 1][:30])
+            checked["heading"] += 1
+        # a heading's section is its parents: each of a lower level than the one below it
+        for doc in docs:
+            levels: dict[str, int] = {}
+            for p in doc.paragraphs:
+                if p.kind == "heading":
+                    chain = [levels[s] for s in p.section]
+                    assert chain == sorted(set(chain)) and all(lv < p.level for lv in chain), (p.text, p.section)
+                    levels.setdefault(p.text, p.level)
+                    if p.level == 2 and _NUMBERED.match(p.text) and any(lv == 1 for lv in levels.values()):
+                        assert p.section and levels[p.section[0]] == 1, (p.text, p.section)
+    assert checked["heading"] >= 160 and checked["run-in"] >= 150, checked
+
+
+def _runs_on(row: str, nxt: str) -> bool:
+    """Whether a heading line without a full stop goes on in the next printed line: it stops inside a word
+    ("领头|羊"), inside a list item ("、建|集群") or on a word that needs what follows ("为", "…上"), or
+    the next line finishes it with a full stop ("…提升XX" + "高度。")."""
+    from search.ingest.repair import _word_across
+
+    return bool(
+        _word_across(row, nxt) or re.search(r"[、，]([\u4e00-\u9fff])?$|[的和与及在为对把从向以于是将上]$", row)
+        or re.match(r"^[^，。；！？、]{1,6}[。；]", nxt)
+    )
+
+
 # -- tables --------------------------------------------------------------------------------------
 
 def test_markdown_table_rows_with_headers() -> None:

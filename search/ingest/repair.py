@@ -116,7 +116,9 @@ def _visual_lines(lines: list[str]) -> list[str]:
     """Non-empty lines without page numbers; in blank-line-separated text, adjacent lines are rejoined.
 
     When the extractor puts a blank line after every printed line, a break WITHOUT a blank line is an
-    artefact inside one printed line (a superscript footnote mark, a page break), not a new line.
+    artefact inside one printed line (a superscript footnote mark, a page break), not a new line —
+    except an indented line right under a numbered heading: the heading's second line or the first
+    line of the paragraph below it ("三、…建设美丽宜居家园" / " 优化生产、生活、生态布局，…").
     """
     rows: list[str] = []
     adjacent: list[bool] = []
@@ -126,8 +128,11 @@ def _visual_lines(lines: list[str]) -> list[str]:
         if not s or is_page_number(s):
             gap = True
             continue
+        new_line = line[:1].isspace() and bool(rows) and bool(_HEADING_MARKER.match(rows[-1])) and (
+            not _SENTENCE_END.search(rows[-1])
+        )
         rows.append(s)
-        adjacent.append(not gap)
+        adjacent.append(not gap and not new_line)
         gap = False
     if sum(adjacent) * 2 >= len(rows):
         return rows  # single-spaced text: every break is a real line break
@@ -165,6 +170,45 @@ def _lead_line(row: str, nxt: str, next_width: int, full: int) -> bool:
         and not row.startswith("各位代表")
         and not _word_across(row, nxt)
     )
+
+
+# a heading's number: 一、 （一） (一) — the numbered headings of a report's outline (not "1." list items)
+_HEADING_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
+# A line ending in one of these continues a sentence whatever its width ("…为", "…的", "…在增强韧性上").
+_FUNCTION_END = tuple("的地得和与及或在为对把被从向以于是将并且而之上")
+# the end of a heading run into its paragraph on the next line: "高度。", "上实现新突破。"
+_RUN_IN_TAIL = re.compile(r"^[^，。；！？、,;!?]{1,6}[。；]")
+# "…抓改革、谋": the items of a list in a heading are words of two characters or more
+_ITEM_CUT = re.compile(r"、[\u4e00-\u9fff]$")
+
+
+def _heading_end(current: str, row: str, nxt: str, row_width: int, full: int) -> bool:
+    """A line that ends a numbered heading of its own, the paragraph below starting a new sentence.
+
+    `current` is the text gathered since the last break, starting with a heading number ("（四）办实事、
+    惠民生，人民福祉日益增强", also over two printed lines: "（一）…上紧“发条”按下项目建" + "设“快进键”，
+    积蓄高质量发展强大后劲"); `row` is its last printed line, not a full one. (A short line without a
+    number and without punctuation already ends where it ends, see `_unwrap`.) A heading ends
+    without closing punctuation and a sentence starts below it. It is a wrap instead when a word runs
+    across the break ("为打|造"), the line ends in a word that needs what follows ("…的", "…上") —
+    or, for a line nearly as wide as a heading line gets (headings are set in a larger type, so their
+    full lines are a few characters shorter), when the next line is the heading's own short last line
+    ("…积蓄回升向好" + "新势能") or finishes it before a full stop ("…提升XX" + "高度。实体经济…").
+    """
+    if not _HEADING_MARKER.match(current) or len(current) > 50 or not _HEADING_MARKER.sub("", current, count=1):
+        return False
+    if _SENTENCE_END.search(current) or row.endswith(_FUNCTION_END) or row.endswith(_OPEN_END):
+        return False
+    if nxt.startswith(_OPENING_CLOSERS):
+        return False
+    if _word_across(row, nxt):
+        return False
+    if row_width >= full - 12:
+        if width(nxt) < 0.75 * full and not _SENTENCE_END.search(nxt) and not _MARKER.match(nxt):
+            return False  # the heading's last line comes next
+        if _RUN_IN_TAIL.match(nxt) or _ITEM_CUT.search(row):
+            return False  # "…强链条、建" + "集群，在转型升级中…": an item of a list cut after its first character
+    return True
 
 
 def _word_across(left: str, right: str) -> bool:
@@ -215,8 +259,12 @@ def _unwrap(lines: list[str]) -> list[str]:
         ends = row.endswith(_TERMINAL)
         # Punctuation is set narrow at a line's end, so a line closing a quote may look short when full.
         short = line_width < fulls[i] - (7 if row.endswith(("”", "’", "）", "」")) else 3)
-        if current == row and not ends and short and _lead_line(row, nxt, widths[i + 1], fulls[i]):
-            out.append(f"**{current}**")  # a lead heading on its own line: structure makes it a heading
+        # (a numbered heading's last line may be only a character short of a full one: headings are set larger)
+        if not ends and (
+            (short and current == row and _lead_line(row, nxt, widths[i + 1], fulls[i]))
+            or (line_width < fulls[i] - 1 and _heading_end(current, row, nxt, line_width, fulls[i]))
+        ):
+            out.append(f"**{current}**")  # a heading on its own line(s): structure makes it a heading
             current = ""
             continue
         if (

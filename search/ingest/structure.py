@@ -250,6 +250,11 @@ def heading_level(block: Block) -> int:
 _CLOSING = tuple("。！？；：:;!?…")
 
 
+def _plain(block: Block) -> bool:
+    """A heading by its shape alone: a short line without number, bold or Markdown mark, without punctuation."""
+    return not block.bold and not block.md_level and not _marker_level(block.text)
+
+
 def _unit_id(doc_id: str, text: str, seen: dict[str, int]) -> str:
     digest = hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:8]
     pid = f"{doc_id}-{digest}"
@@ -268,6 +273,8 @@ def build(doc_id: str, title: str, front: list[str], blocks: list[Block]) -> lis
     units.extend(("front", line, 0, ()) for line in front if line)
     stack: list[tuple[int, str, bool]] = []  # (level, text, numbered)
     notes: list[str] = []
+    # a plain short line made a child of the numbered heading right above it: (that heading, its level)
+    plain_lead: tuple[tuple[int, str, bool], int] | None = None
     for block in blocks:
         if block.kind == "note":
             notes.append(block.text)
@@ -281,6 +288,15 @@ def build(doc_id: str, title: str, front: list[str], blocks: list[Block]) -> lis
             numbered = level > 0
             if level < 0:
                 level = 1 + max((lvl for lvl, _, num in stack if num), default=0)
+            elif _plain(block):
+                # A short plain line ("综合实力稳步提升") right under a numbered heading is its first lead,
+                # and the plain lines after it under the same heading are its siblings; elsewhere
+                # ("名词解释" after the last section's paragraphs, "2024年工作安排") it heads a section.
+                parent = next((entry for entry in reversed(stack) if entry[2]), None)
+                if units[-1][0] == "heading" and stack and stack[-1][2] and _marker_level(stack[-1][1]):
+                    plain_lead = (stack[-1], stack[-1][0] + 1)
+                if plain_lead is not None and parent is plain_lead[0] and parent in stack:
+                    level, numbered = plain_lead[1], False
             while stack and stack[-1][0] >= level:
                 stack.pop()
             units.append(("heading", block.text, level, tuple(t for _, t, _ in stack)))
