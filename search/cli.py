@@ -46,13 +46,31 @@ def _column(text: str) -> tuple[str, str]:
     return field.strip(), column.strip()
 
 
+class _Location(argparse.Action):
+    """--index/--backend: a folder — an index, or a SphinxQL deployment folder holding sphinxql.json.
+
+    A URL (sphinxql://host:port/index) names no deployment: read as a folder it became
+    "sphinxql:/host:port/index" and `index` silently built an embedded index there. Refused instead.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001, ANN204
+        text = str(values)
+        if "://" in text:
+            parser.exit(2, (
+                f"错误：{option_string} 需要文件夹，不接受网址 {text}。要使用检索集群，请传入 "
+                "report-search sphinx-config --out 写出的部署文件夹（其中有 sphinxql.json），例如 --backend deploy；"
+                "集群各节点的地址记录在该文件里\n"
+            ))
+        setattr(namespace, self.dest, Path(text))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-search", description="政府工作报告全文检索")
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="建立或更新索引")
     index.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹（递归读取）")
-    index.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+    index.add_argument("--index", "--backend", dest="index", action=_Location, default=None,
                        help="索引文件夹（默认 index/ 或 $REPORT_SEARCH_INDEX）；也可以是检索集群的部署文件夹："
                             "更新它导出自的索引，再导出新版本并切换")
     index.add_argument("--rebuild", action="store_true", help="重新建立整个索引（建好后原子切换）")
@@ -67,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="检索")
     query.add_argument("query", metavar="QUERY")
-    query.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+    query.add_argument("--index", "--backend", dest="index", action=_Location, default=None,
                        help="索引文件夹或检索集群的部署文件夹")
     for f in FIELDS:
         if f.facet or f.name == "county":
@@ -83,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--index", type=Path, default=None)
 
     serve = sub.add_parser("serve", help="启动网页界面")
-    serve.add_argument("--index", "--backend", dest="index", type=Path, default=None,
+    serve.add_argument("--index", "--backend", dest="index", action=_Location, default=None,
                        help="索引文件夹或检索集群的部署文件夹")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机 127.0.0.1）")
     serve.add_argument("--allow-remote", action="store_true", help="允许监听本机以外的地址（如 0.0.0.0）")

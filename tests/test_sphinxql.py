@@ -483,3 +483,25 @@ def test_index_into_a_folder_that_is_not_a_recorded_deployment_says_what_to_do(t
     assert main(["index", str(corpus), "--backend", str(out), "--quiet"]) == 2
     assert "sphinx-config --index" in capsys.readouterr().err
     assert not (out / "current").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["index", "corpus", "--backend", "sphinxql://127.0.0.1:23106/para", "--quiet", "--no-reuse"],
+    ["index", "corpus", "--index=sphinxql://127.0.0.1:23106/para", "--quiet"],
+    ["query", "发展", "--backend", "sphinxql://127.0.0.1:23106/para"],
+    ["serve", "--backend", "mysql://127.0.0.1:9306"],
+])
+def test_a_url_for_the_backend_is_refused_naming_the_deployment_folder(command, tmp_path, monkeypatch, capsys):
+    """--backend/--index take a folder; a URL used to be read as one ("sphinxql:/127.0.0.1:23106/para")
+    and `index` silently built an embedded index there."""
+    from search.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus").mkdir()
+    _report(tmp_path / "corpus", "a.txt", "巴中市", "巴中市的一句话。")
+    with pytest.raises(SystemExit) as exit_:
+        main(command)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "不接受网址" in err and "sphinx-config" in err and "部署文件夹" in err and "sphinxql.json" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "corpus"]  # nothing written
