@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Every run draws the same examples: the examples come from a seed derived from each test (not from
+# the clock), and no example database replays what an earlier run happened to find. A failure is then
+# reproducible by running the test again, and a green run means the same thing every time. Tests
+# keep their own max_examples/deadline; a settings decorator starts from this loaded profile.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.load_profile("repeatable")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "corpus" / "sample"
@@ -32,6 +40,30 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, signing_key: Path) ->
     summary = build_index([SAMPLE], folder, manifest=SAMPLE_MANIFEST, progress=False)
     assert summary.documents == 30 and not summary.skipped, summary
     return folder
+
+
+@pytest.fixture(scope="session")
+def lawtext_index(tmp_path_factory: pytest.TempPathFactory, signing_key: Path) -> Path:
+    """The embedded index of the lawtext corpus, built once per session (skips when the corpus is absent).
+
+    Tests using it are marked `lawtext` (deselect them with -m "not lawtext").
+    """
+    from search import build_index
+
+    if not LAWTEXT.is_dir():
+        pytest.skip(f"lawtext 语料不在 {LAWTEXT}")
+    folder = tmp_path_factory.mktemp("lawtext-index")
+    summary = build_index([LAWTEXT], folder, progress=False)
+    assert summary.documents > 1600 and not summary.skipped, summary
+    return folder
+
+
+@pytest.fixture(scope="session")
+def lawtext_searcher(lawtext_index: Path):
+    """A searcher over the lawtext index, shared by the tests of a session."""
+    from search import open_index
+
+    return open_index(lawtext_index)
 
 
 @pytest.fixture(scope="session")
