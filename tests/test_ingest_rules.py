@@ -316,6 +316,28 @@ def test_copies_inside_one_page_collapse() -> None:
     assert sum(1 for p in doc.paragraphs if "秦巴山区生态屏障" in p.text) == 1
 
 
+def test_print_copy_without_a_title_line_collapses() -> None:
+    (doc,) = _read("print_copy.html")
+    assert (doc.source, doc.title, doc.date) == ("print_copy.html", "2024年绵阳市政府工作报告", "2024-01-09")
+    texts = [p.text for p in doc.paragraphs]
+    assert len(texts) == len(set(texts)) == 11  # every paragraph once
+    assert doc.notes == ["文件中同一报告出现 2 次，已合并为一份"]
+
+
+def test_copies_inside_one_file_are_duplicates_in_the_index_summary(tmp_path: Path) -> None:
+    from search import build_index
+
+    summary = build_index([RULES / "copies.html", RULES / "print_copy.html"], tmp_path / "ix", progress=False,
+                          reuse=False)
+    assert summary.documents == 2
+    assert sorted((d.dropped, d.kept) for d in summary.duplicates) == [
+        ("copies.html#2", "copies.html#1"), ("copies.html#3", "copies.html#1"),
+        ("print_copy.html#2", "print_copy.html#1"),
+    ]
+    assert all("只索引一份" in d.reason for d in summary.duplicates)
+    assert not any("出现" in c.reason for c in summary.conflicts)  # not a metadata conflict
+
+
 def test_sample_compilation_is_not_collapsed() -> None:
     path = SAMPLE / "2024年26份区市县镇政府工作报告（匿名汇编）.txt"
     assert len(read_documents(SourceFile(path, path.name))) == 26

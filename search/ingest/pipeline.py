@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import settings
-from ..models import Document, SkippedFile
+from ..models import Document, Duplicate, SkippedFile
 from ..normalize import normalize
 from . import fragments, markup, metadata, structure
 from .dedupe import Deduper
@@ -124,12 +124,17 @@ def _read_raw(src: SourceFile, columns: dict[str, str] | None = None) -> list[Ra
 
 
 def read_documents(
-    src: SourceFile, manifest: Manifest | None = None, columns: dict[str, str] | None = None
+    src: SourceFile, manifest: Manifest | None = None, columns: dict[str, str] | None = None,
+    copies: dict[str, list[Duplicate]] | None = None,
 ) -> list[Document]:
     """Read one file into its documents (one per report); raise IngestError when it cannot be read.
 
-    `columns` maps fields (text, title, province …) to the column names of CSV/JSONL datasets.
+    `columns` maps fields (text, title, province …) to the column names of CSV/JSONL datasets. A given
+    `copies` dict receives, per kept doc_id, the copies of its report inside the same file that were
+    collapsed into it (a saved page holding a report two or three times): each a `Duplicate` with the
+    dropped and the kept copy's place in the file ("copies.html#2", "copies.html#1"), for the summary.
     """
+    copies = {} if copies is None else copies
     reason = file_refusal(Path(src.path))
     if reason is not None:
         raise IngestError(reason)
@@ -139,7 +144,7 @@ def read_documents(
     documents: list[Document] = []
     for raw in raws:
         try:
-            documents.extend(_documents_of(src, raw, manifest))
+            documents.extend(_documents_of(src, raw, manifest, copies))
         except IngestError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError) as exc:
@@ -212,7 +217,8 @@ def _document(src: SourceFile, raw: RawDocument, blocks: list, source: str, mult
     return Document(doc_id=doc_id, source=source, paragraphs=paragraphs, notes=notes, **meta)
 
 
-def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None) -> list[Document]:
+def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None,
+                  copies: dict[str, list[Duplicate]]) -> list[Document]:
     lines = repair(_prepare(raw), raw.layout)
     blocks = structure.to_blocks(lines)
     parts = structure.split_reports(blocks)
@@ -234,12 +240,24 @@ def _documents_of(src: SourceFile, raw: RawDocument, manifest: Manifest | None) 
         k = next(k for k, d in docs if d is kept[0])
         note = f"文件中同一报告出现 {len(docs)} 次，已合并为一份"
         single = _document(src, raw, parts[k - 1], base, False, manifest, [note])
-        return [single] if single is not None else kept
+        if single is None:
+            single = kept[0]
+        copies[single.doc_id] = [
+            Duplicate(d.source, kept[0].source, f"文件中同一报告出现 {len(docs)} 次，只索引一份（记为 {single.source}）")
+            for _, d in docs if d is not kept[0]
+        ]
+        return [single]
     for doc in kept:
-        copies = dropped.get(doc.doc_id, [])
-        if copies:
-            doc.notes.append(f"文件中另有 {len(copies)} 份相同的报告（{'、'.join(copies)}），已合并")
+        others = dropped.get(doc.doc_id, [])
+        if others:
+            doc.notes.append(f"文件中另有 {len(others)} 份相同的报告（{'、'.join(others)}），已合并")
+            copies[doc.doc_id] = [Duplicate(other, doc.source, "同一文件中的同一报告，只索引一份") for other in others]
     return kept
+
+
+def is_copies_note(note: str) -> bool:
+    """Whether a document note says that copies inside its file were collapsed (listed as duplicates instead)."""
+    return note.startswith(("文件中同一报告出现", "文件中另有"))
 
 
 def collapse_copies(docs: list[Document]) -> tuple[list[Document], dict[str, list[str]]]:

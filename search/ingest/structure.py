@@ -151,12 +151,14 @@ def split_reports(blocks: list[Block]) -> list[list[Block]]:
     starts = [i for i, b in enumerate(blocks) if b.kind == "text" and is_title(b.text) and _YEAR_TITLE.match(b.text)]
     if len(starts) < 2:
         first = next((i for i, b in enumerate(blocks[:8]) if b.kind == "text" and is_title(b.text)), None)
-        if first is None:
-            return [blocks]
-        key = normalize(blocks[first].text)
-        starts = [i for i, b in enumerate(blocks) if b.kind == "text" and normalize(b.text) == key]
-        if len(starts) < 2:
-            return [blocks]
+        if first is not None:
+            key = normalize(blocks[first].text)
+            starts = [i for i, b in enumerate(blocks) if b.kind == "text" and normalize(b.text) == key]
+        if first is None or len(starts) < 2:
+            # a print copy of the body without its title line ("打印版" under the article)
+            starts = repeated_run_starts(blocks)
+            if len(starts) < 2:
+                return [blocks]
     # Each part must carry a real body, or the "titles" are a table of contents / citations.
     bounds = starts + [len(blocks)]
     if any(bounds[k + 1] - bounds[k] < 5 for k in range(len(starts))):
@@ -165,6 +167,57 @@ def split_reports(blocks: list[Block]) -> list[list[Block]]:
     if starts[0] > 0:
         parts[0] = blocks[: starts[0]] + parts[0]  # a preface belongs to the first report
     return parts
+
+
+_ANCHOR_CHARS = 20  # a paragraph this long is distinctive: the same text twice means a second copy
+_COPY_SHARE = 0.8  # share of the first copy's text a repeated run must cover
+
+
+def repeated_run_starts(blocks: list[Block]) -> list[int]:
+    """Where the copies of one body start when a file holds it two or more times without a title line
+    above each copy (a saved page with the article and its print version): [0, start of copy 2, …],
+    or [0] when there is no such repetition.
+
+    A copy is the same long run of normalized paragraphs again: it begins where the first distinctive
+    paragraph (`_ANCHOR_CHARS` or more) appears again — moved back over the paragraphs before it that
+    match those before the first occurrence ("各位代表：") — and the paragraphs from there on must
+    repeat, in order, most (`_COPY_SHARE`) of the first copy's text.
+    """
+    keys = [normalize(b.text) if b.kind != "note" else "" for b in blocks]
+    # the first distinctive paragraph that appears again (the title or date line may be in one copy only)
+    long = [i for i, k in enumerate(keys) if len(k) >= _ANCHOR_CHARS][:4]
+    seen: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if len(k) >= _ANCHOR_CHARS:
+            seen.setdefault(k, []).append(i)
+    anchor = next((i for i in long if len(seen[keys[i]]) > 1), None)
+    if anchor is None:
+        return [0]
+    occurrences = seen[keys[anchor]]
+    # the paragraphs before the anchor that stand before its second occurrence too belong to each copy
+    lead = 0
+    while anchor - lead > 0 and occurrences[1] - lead - 1 > anchor and (
+        keys[anchor - lead - 1] == keys[occurrences[1] - lead - 1]
+    ):
+        lead += 1
+    starts = [0] + [pos - lead for pos in occurrences[1:]]
+    if any(b <= a + 2 for a, b in zip(starts, starts[1:])):
+        return [0]
+    # every later copy repeats the first copy's body from its start, and is (nearly) nothing else: not
+    # a paragraph or two that a source happens to print twice (长沙 2004 in lawtext)
+    body = keys[anchor - lead:starts[1]]
+    body_chars = sum(len(k) for k in body)
+    bounds = starts + [len(keys)]
+    for k in range(1, len(starts)):
+        part = keys[bounds[k]:bounds[k + 1]]
+        matched = 0
+        for a, b in zip(body, part):
+            if a != b:
+                break
+            matched += len(a)
+        if matched < _COPY_SHARE * max(body_chars, sum(len(x) for x in part)):
+            return [0]
+    return starts
 
 
 def take_front(blocks: list[Block]) -> Report:

@@ -124,7 +124,8 @@ class _ChunkJob:
         for k, (key, src, sha) in enumerate(items):
             started(k)
             try:
-                docs = read_documents(src, self.options.manifest, self.options.columns)
+                copies: dict[str, list] = {}  # doc_id → copies inside the file collapsed into it
+                docs = read_documents(src, self.options.manifest, self.options.columns, copies=copies)
             except IngestError as exc:
                 memory = isinstance(exc.__cause__, MemoryError)
                 out.skipped.append((src.rel, "读取时内存超限，已跳过" if memory else exc.reason))
@@ -159,6 +160,8 @@ class _ChunkJob:
                     file=key, first=first, rows=len(units) - first,
                     signature=_signature(units[first:]).hex(), agreement=agreement(doc), short=short_paragraphs(doc),
                 )
+                if copies.get(doc.doc_id):  # copies of it inside the same file, collapsed into it
+                    record["copies"] = [[c.dropped, c.kept, c.reason] for c in copies[doc.doc_id]]
                 records.append(record)
                 if chars >= RUN_CHARS:
                     flush()
@@ -333,7 +336,7 @@ def _write(
         with open(src / "docs.jsonl", encoding="utf-8") as fh:
             docs = [json.loads(line) for line in fh]
         segments.append(_SegmentState(info["name"], info["rows"], docs, set(info.get("dead", []))))
-    from ...ingest import Deduper
+    from ...ingest import Deduper, is_copies_note
     from ...ingest.dedupe import identity
 
     removed_ids: list[str] = []
@@ -398,7 +401,10 @@ def _write(
                     summary.duplicates.append(Duplicate(decision.other_source, source, decision.reason))
                 pending[doc_id] = (len(runs), local)
                 seen_ids.add(doc_id)
-                notes[doc_id] = [source, *(record.get("notes") or [])]
+                # copies of the report inside its own file are duplicates too ("copies.html#2" dropped,
+                # "copies.html#1" kept), not a metadata conflict
+                summary.duplicates.extend(Duplicate(*c) for c in record.get("copies") or [])
+                notes[doc_id] = [source, *(n for n in record.get("notes") or [] if not is_copies_note(n))]
                 short.update(record.get("short", []))
             runs.append(run)
             run_live.append(live)
