@@ -286,6 +286,6 @@ class IndexSummary:
     skipped: list[SkippedFile] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     conflicts: list[SkippedFile] = field(default_factory=list)  # (source, what ingest noticed) per report
-    short_paragraphs: int = 0  # paragraphs under 8 characters left in the reports read this run
+    short_paragraphs: int = 0  # paragraphs under 8 characters in the documents the index holds after the run
     short_examples: list[tuple[str, int]] = field(default_factory=list)  # the most common, with counts
     segments: int = 0

@@ -40,6 +40,9 @@ def test_fixtures_are_what_the_generator_writes() -> None:
     spec.loader.exec_module(module)
     for name, make in module.FIXTURES.items():
         assert (RULES / name).read_text(encoding="utf-8") == make(), name
+    for folder, make in module.FOLDERS.items():
+        for name, text in make().items():
+            assert (RULES / folder / name).read_text(encoding="utf-8") == text, name
 
 
 def test_units_in_reading_order_with_kinds_and_sections() -> None:
@@ -336,6 +339,20 @@ def test_copies_inside_one_file_are_duplicates_in_the_index_summary(tmp_path: Pa
     ]
     assert all("只索引一份" in d.reason for d in summary.duplicates)
     assert not any("出现" in c.reason for c in summary.conflicts)  # not a metadata conflict
+
+
+def test_summary_counts_the_short_paragraphs_the_index_holds(tmp_path: Path) -> None:
+    from search import build_index
+
+    folder = RULES / "summary"
+    first = build_index([folder], tmp_path / "ix", progress=False, reuse=False)
+    # 江苏省/2024.md replaced 江苏省/2023.md, whose "谢谢大家！" is not in the index
+    assert first.documents == 1 and [(d.dropped, d.kept) for d in first.duplicates] == [("江苏省/2023.md", "江苏省/2024.md")]
+    (kept,) = read_documents(SourceFile(folder / "江苏省/2024.md", "江苏省/2024.md"))
+    assert first.short_paragraphs == len(short_paragraphs(kept)) == 1
+    assert first.short_examples == [("各位代表：（称呼）", 1)]
+    again = build_index([folder], tmp_path / "ix", progress=False, reuse=False)  # nothing changed
+    assert again.unchanged == 2 and (again.short_paragraphs, again.short_examples) == (1, first.short_examples)
 
 
 def test_sample_compilation_is_not_collapsed() -> None:

@@ -362,7 +362,6 @@ def _write(
     pending: dict[str, tuple[int, int]] = {}  # doc_id of a doc read this run → (run index, local)
     seen_ids: set[str] = {r["doc_id"] for s in segments for k, r in enumerate(s.docs) if k not in s.dead}
     notes: dict[str, list[str]] = {}  # doc_id → what ingest noticed, for the documents kept
-    short: Counter = Counter()
     for _index, chunk, failed in pool.run(tasks):
         progress.step(len(tasks[_index]))
         for item, reason in failed:
@@ -405,14 +404,11 @@ def _write(
                 # "copies.html#1" kept), not a metadata conflict
                 summary.duplicates.extend(Duplicate(*c) for c in record.get("copies") or [])
                 notes[doc_id] = [source, *(n for n in record.get("notes") or [] if not is_copies_note(n))]
-                short.update(record.get("short", []))
             runs.append(run)
             run_live.append(live)
     for source, *said in notes.values():
         summary.conflicts.extend(SkippedFile(source, note) for note in said)
     progress.close()
-    summary.short_paragraphs = sum(short.values())
-    summary.short_examples = short.most_common(20)
 
     added_records: list[dict] = []
     if runs and any(live.any() for live in run_live):
@@ -456,6 +452,11 @@ def _write(
     table_added = [{k: v for k, v in r.items() if k not in ("first", "rows")} for r in added_records]
     doctable.write(generation, base_for_table, table_removed, table_added)
     summary.documents = len(live_records)
+    # short paragraphs of the documents the index holds (unchanged files' figures come with their
+    # records), counted after duplicates were decided
+    short = Counter(item for r in live_records for item in r.get("short") or [])
+    summary.short_paragraphs = sum(short.values())
+    summary.short_examples = short.most_common(20)
     summary.paragraphs = _write_rows(generation, segments)
     summary.segments = len(segments)
     meta_out = {
