@@ -652,11 +652,21 @@ def print_report(report: dict, queries: list[dict]) -> None:
             print(f"export {sx['export_s']} s + indexer {sum(sx['indexer_s']):.1f} s, index {sx['index_mb']} MB, "
                   f"searchd RSS {sx['searchd_rss_mb_after']} MB; answers differing from the embedded engine: "
                   f"{len(sx['different_answers'])} of {sx['queries']}\n")
-            print("| kind | embedded median / p95 ms | SphinxQL median / p95 ms |")
-            print("|---|---|---|")
+            ratios = sx.get("ratio_to_brute_force") or {}
+            print("| kind | embedded median / p95 ms | SphinxQL median / p95 ms | brute force median / p95 ms | "
+                  "SphinxQL / brute force | embedded / brute force |")
+            print("|---|---|---|---|---|---|")
             for kind, row in sx["latency"].items():
-                e, x = row["embedded"], row["sphinxql"]
-                print(f"| {kind} | {e['median_ms']} / {e['p95_ms']} | {x['median_ms']} / {x['p95_ms']} |")
+                e, x, b = row["embedded"], row["sphinxql"], row.get("brute", {})
+                r = ratios.get(kind, {})
+                rx, re_ = r.get("sphinxql", {}), r.get("embedded", {})
+                print(f"| {kind} | {e['median_ms']} / {e['p95_ms']} | {x['median_ms']} / {x['p95_ms']} | "
+                      f"{b.get('median_ms', '—')} / {b.get('p95_ms', '—')} | {rx.get('median', '—')} / {rx.get('p95', '—')} | "
+                      f"{re_.get('median', '—')} / {re_.get('p95', '—')} |")
+            if sx.get("serve"):
+                sv = sx["serve"]
+                print(f"\n`serve` on the cluster after the mix: RSS {sv['rss_mb']} MB, anonymous {sv['anonymous_mb']} MB, "
+                      f"PSS {sv['pss_mb']} MB; searchd RSS then {sx.get('searchd_rss_mb_served')} MB")
         if "views" in one:
             print("\n### Research views (ms: library first / again · HTTP first / again)\n")
             print("| view | term | library first | library again | HTTP first | HTTP again |")
