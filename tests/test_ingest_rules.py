@@ -367,6 +367,36 @@ def test_fragment_joined_and_short_paragraphs_listed() -> None:
     assert short_paragraphs(doc) == ["各位代表：（称呼）", "名词解释：（附注标签）"]
 
 
+def test_a_number_cut_by_a_break_is_joined() -> None:
+    doc = _one("number_cut.md")
+    body = kinds(doc, "paragraph")
+    joined = "\n".join(body)
+    for phrase in ("地方财政收入25.9亿元，加上中央税收返还收入", "比2000年增长72.5%和49.9%。", "人口自然增长率为14.5‰。",
+                   "省人大常委会第44号公告", "9万多户50多万少数民族群众"):
+        assert phrase in joined, phrase
+    assert not any(t.startswith(("亿元", "5%", "‰", "号", "多万")) for t in body)
+    # real breaks stay: a numbered item after a paragraph ending in a number, a line after a time stamp
+    assert "今年要办好的实事，具体指标见附表1" in body and any(t.startswith("1.新建农村公路") for t in body)
+    assert "全力推进金融生态建设，发展普惠金融。" in body
+
+
+@pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")
+def test_lawtext_numbers_cut_by_a_break_are_joined() -> None:
+    from search.ingest.fragments import _NUMBER_END, _NUMBER_GOES_ON
+
+    cut = {}
+    for rel in ("政府工作报告-省自治区/海南省/1994.md", "政府工作报告-省自治区/海南省/1995.md",
+                "政府工作报告-省自治区/海南省/1998.md", "政府工作报告-主要城市/上海市/2006.md"):
+        (doc,) = read_documents(SourceFile(LAWTEXT / rel, rel))
+        body = [p.text for p in doc.paragraphs if p.kind == "paragraph"]
+        cut[rel] = [(a[-10:], b[:10]) for a, b in zip(body, body[1:]) if _NUMBER_END.search(a) and _NUMBER_GOES_ON.match(b)]
+        if rel.endswith("1994.md"):
+            assert any("地方财政收入25.9亿元" in t for t in body)
+        if rel.endswith("2006.md"):
+            assert any("比2000年增长72.5%和49.9%" in t for t in body)
+    assert not any(cut.values()), cut
+
+
 @pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")
 def test_lawtext_short_paragraphs_are_salutations_labels_or_lead_ins() -> None:
     from search.ingest import discover

@@ -21,11 +21,25 @@ _SALUTATION = re.compile(r"^(?:各?位代表|同志们|代表们)[：:！!，,�
 _LABEL = re.compile(r"^(?:附|附件\d*|附注|附录|注|注释|名词注解|名词解释|文档附件|说明|备注)[：:]?(?:名词注解|名词解释|\*.*)?[：:]?$")
 _SIGNATURE = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}(?:市长|省长|主席|总理|县长|区长))[:：]?[\u4e00-\u9fff·]{2,4}$")
 _OPENING = re.compile(r"^[，。、；：！？）》」』”’,.;:!?)%]")
+# A number cut by a page or line break: the paragraph ends in a digit or a decimal point after one
+# ("地方财政收入25.9" | "亿元…", "比2000年增长72." | "5%和49.9%"), the next goes on with digits, a
+# per cent or per mille sign, or the measure word the number counts ("亿元", "万人", "个", "年", "第44|号").
+_NUMBER_END = re.compile(r"[0-9０-９][.．]?$")
+_MEASURES = "亿万千百元角吨斤克升米里亩顷人户个家项台辆套件条座所名天年月日时号只头位支批块期届处场种份张篇本周岁倍次股栋艘架层"
+_NUMBER_GOES_ON = re.compile(rf"^(?:[0-9０-９%％‰]|[多余]?[{_MEASURES}])")
 
 
 def _open_ended(text: str) -> bool:
     """Body text that stops mid-sentence: it has sentences or clauses before, and no closing mark at the end."""
     return not text.endswith(_ENDS) and len(text) >= 10 and bool(_BODY.search(text[:-1]))
+
+
+def _number_cut(text: str, after: str) -> bool:
+    """Whether a paragraph of text stops inside a number that the next one finishes (see `_NUMBER_GOES_ON`)."""
+    return (
+        bool(_NUMBER_END.search(text)) and bool(_NUMBER_GOES_ON.match(after))
+        and len(text) >= 6 and bool(re.search(r"[\u4e00-\u9fff]", text))
+    )
 
 
 def join_fragments(blocks: list[Block]) -> tuple[list[Block], int]:
@@ -37,9 +51,13 @@ def join_fragments(blocks: list[Block]) -> tuple[list[Block], int]:
             prev = out[-1]
             if (
                 not prev.md_level and heading_level(prev) == 0 and heading_level(block) == 0
-                and _open_ended(prev.text)
                 and not _MARKER.match(block.text) and not _SALUTATION.match(block.text)
-                and (len(block.text) < SHORT * 3 or _OPENING.match(block.text) or prev.text.endswith(("，", "、")))
+                and (
+                    _number_cut(prev.text, block.text)
+                    or _open_ended(prev.text) and (
+                        len(block.text) < SHORT * 3 or _OPENING.match(block.text) or prev.text.endswith(("，", "、"))
+                    )
+                )
             ):
                 out[-1] = Block(prev.text + block.text, prev.bold, prev.md_level, prev.kind)
                 joins += 1
