@@ -128,12 +128,16 @@ def test_the_same_export_is_written_once_and_shared(web_app):
     first = client.get("/export.jsonl", query_string=query)
     body = first.get_data()
     first.close()
-    spools = [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"]
+    def ours(key) -> bool:  # (generation, base URL, (request, extension))
+        req = key[2][0]
+        return getattr(req, "q", None) == "高质量发展" and req.sort == "oldest"
+
+    spools = [s for k, s in cache.items.items() if ours(k)]
     assert len(spools) == 1
     second = client.get("/export.jsonl", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.9"})
     assert second.get_data() == body and len(body) == spools[0].size
     second.close()
-    assert [s for k, s in cache.items.items() if k[1].q == "高质量发展" and k[1].sort == "oldest"] == spools
+    assert [s for k, s in cache.items.items() if ours(k)] == spools
     assert spools[0].readers == 0
 
 
@@ -158,3 +162,25 @@ def test_an_evicted_spool_closes_after_its_last_reader():
     second.drop()
     assert not second.file.closed and cache.get("b") is second  # cached: kept open for the next client
     second.drop()
+
+
+def test_a_file_nobody_reads_gives_its_slot_back_when_its_client_asks_again(web_app):
+    """waitress's channel_timeout does not drop a client that stopped reading a response: its slot is
+    reclaimed after the stall time, and the abandoned file then ends instead of reading on."""
+    gate = web_app.extensions[GATE_KEY]
+    client = web_app.test_client()
+    addr = {"REMOTE_ADDR": "127.0.0.7"}
+    held = [client.get("/export.csv", query_string={"q": q}, environ_base=addr) for q in ("发展", "改革")]
+    assert [r.status_code for r in held] == [200, 200] and gate.open["127.0.0.7"] == gate.per_client
+    files = list(gate.sending["127.0.0.7"])
+    for f in files:
+        f.read(10)  # a little was sent, then the client stopped reading
+    assert client.get("/export.csv", query_string={"q": PHRASE}, environ_base=addr).status_code == 429
+    for f in files:
+        f.touched -= gate.stall + 1  # as if nothing had been read for longer than the stall time
+    again = client.get("/export.csv", query_string={"q": PHRASE}, environ_base=addr)
+    assert again.status_code == 200 and again.get_data().startswith("\ufeff".encode())
+    assert all(f.abandoned and f.read(100) == b"" for f in files)
+    for r in held + [again]:
+        r.close()
+    assert gate.open["127.0.0.7"] == 0

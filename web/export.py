@@ -4,10 +4,13 @@ How an export avoids holding the server: the rows are written to an unlinked tem
 request's thread, inside a gate that lets few exports be written at once (see `init_app`: searches
 keep most threads and most of the interpreter) and at most `exports_per_client` be open per client (429 beyond
 it). The finished file is handed to the server as `wsgi.file_wrapper`: waitress then sends it from
-its event loop, so a client that does not read holds a file and a socket, never a thread, and is
-dropped after `channel_timeout` seconds without progress. The client's slot is freed when the file
-is closed (sent, or the connection dropped). Finished files are kept for the same request and index
+its event loop, so a client that does not read holds a file and a socket, never a thread. The
+client's slot is freed when the file is closed (sent, or the connection dropped); waitress's
+`channel_timeout` does not drop a client that stops reading a response, so a file nobody has read
+from for `channel_timeout` seconds gives its slot back when its client asks for another export (and
+ends there: what was not sent is not sent). Finished files are kept for the same request and index
 generation (a few, on disk): the same export asked for again is sent without being written again.
+The research views' CSVs (`spooled`) go the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import json
 import os
 import tempfile
 import threading
+import time
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -60,15 +65,43 @@ class TooManyExports(HTTPException):
 class ExportGate:
     """Counts exports being written (server-wide) and open (per client: written or being sent)."""
 
-    def __init__(self, workers: int, per_client: int):
+    def __init__(self, workers: int, per_client: int, stall: float = 30.0):
         self.workers = workers
         self.per_client = per_client
+        self.stall = stall  # seconds without a read after which a file being sent gives its slot back
         self.lock = threading.Lock()
         self.writing = 0
         self.open: Counter[str] = Counter()
+        # Weak: a file nobody holds any more is closed (and frees its slot) by the garbage collector.
+        self.sending: dict[str, weakref.WeakSet[_SentFile]] = {}
+
+    def track(self, client: str, sent: "_SentFile") -> None:
+        """A file being sent to `client` (its slot is reclaimable once nobody reads it)."""
+        with self.lock:
+            self.sending.setdefault(client, weakref.WeakSet()).add(sent)
+
+    def untrack(self, client: str, sent: "_SentFile") -> None:
+        """The file is sent, closed or abandoned."""
+        with self.lock:
+            files = self.sending.get(client)
+            if files is not None:
+                files.discard(sent)
+                if not files:
+                    del self.sending[client]
+
+    def _reclaim(self, client: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            stalled = [f for f in self.sending.get(client, ()) if now - f.touched > self.stall]
+        for f in stalled:
+            f.abandon()
 
     def enter(self, client: str, write: bool = True) -> None:
         """Take a slot for `client` (and a writer's, when the file must be written) or raise TooManyExports."""
+        with self.lock:
+            full = self.open[client] >= self.per_client
+        if full:
+            self._reclaim(client)
         with self.lock:
             if self.open[client] >= self.per_client:
                 raise TooManyExports(429, f"您已有 {self.per_client} 个导出正在进行，请等它们完成后再试。")
@@ -176,7 +209,8 @@ def init_app(app: Any) -> None:
     past 500 ms.
     """
     writers = max(1, min(int(settings.get("export_workers")), int(settings.get("threads")) // 4))
-    app.extensions[GATE_KEY] = ExportGate(writers, int(settings.get("exports_per_client")))
+    app.extensions[GATE_KEY] = ExportGate(writers, int(settings.get("exports_per_client")),
+                                          float(settings.get("channel_timeout")))
     app.extensions[CACHE_KEY] = SpoolCache(CACHED_EXPORTS, CACHED_BYTES)
 
 
@@ -184,17 +218,26 @@ class _SentFile(io.RawIOBase):
     """One client's reading of a spool, at its own offset (pread), freeing its slots once when closed
     or read to the end."""
 
-    def __init__(self, spool: Spool, release: Callable[[], None]):
+    def __init__(self, spool: Spool, release: Callable[["_SentFile"], None]):
         super().__init__()
         self.spool = spool
         self.pos = 0
-        self._release: Callable[[], None] | None = release
+        self.touched = time.monotonic()
+        self.abandoned = False
+        self._release: Callable[[_SentFile], None] | None = release
+        self._free_lock = threading.Lock()
 
     def _free(self) -> None:
-        release, self._release = self._release, None
+        with self._free_lock:
+            release, self._release = self._release, None
         if release is not None:
-            release()
+            release(self)
             self.spool.drop()
+
+    def abandon(self) -> None:
+        """Nobody reads it: give the slot back; later reads see the end (the spool may be closed by then)."""
+        self.abandoned = True
+        self._free()
 
     def readable(self) -> bool:  # noqa: D102
         return True
@@ -211,6 +254,9 @@ class _SentFile(io.RawIOBase):
         return self.pos
 
     def read(self, size: int = -1) -> bytes:  # noqa: D102
+        self.touched = time.monotonic()
+        if self.abandoned:
+            return b""  # never read a closed spool's descriptor: its number may belong to another file now
         if size is None or size < 0:
             size = self.spool.size - self.pos
         data = os.pread(self.spool.fd, min(size, max(0, self.spool.size - self.pos)), self.pos) if size else b""
@@ -302,16 +348,11 @@ def _client() -> str:
     return request.remote_addr or "?"
 
 
-def _write(params: SearchParams, req: search.SearchRequest, chunks: Callable[[Iterable[dict[str, Any]]], Iterator[str]],
-           bom: bool) -> Spool:
-    """Every row into an unlinked temporary file."""
+def _write(write: Callable[[IO[bytes]], None]) -> Spool:
+    """What `write` writes, in an unlinked temporary file."""
     file = tempfile.TemporaryFile(prefix="report-search-export-")
     try:
-        if bom:
-            file.write("\ufeff".encode())  # makes Excel read the file as UTF-8
-        rows = map(_Rows(params.q, params.mode).row, get_searcher().iter_hits(req))
-        for chunk in chunks(rows):
-            file.write(chunk.encode("utf-8"))
+        write(file)
         file.flush()
         return Spool(file, file.tell())
     except BaseException:
@@ -319,16 +360,13 @@ def _write(params: SearchParams, req: search.SearchRequest, chunks: Callable[[It
         raise
 
 
-def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]], Iterator[str]],
-            bom: bool) -> Response:
-    _given, params = read_params(request.args)
-    req = replace(params.to_request(), page=1, per_page=int(settings.get("per_page")))
-    searcher = get_searcher()
-    searcher.validate(req)  # InvalidRequest → 400 before any slot is taken
+def spooled(key: Any, write: Callable[[IO[bytes]], None], mimetype: str, disposition: str) -> Response:
+    """A download written once by `write` under the export gate, cached by `key` (with the index
+    generation and the base URL), and handed to the server as a file (see the module docstring)."""
     gate: ExportGate = current_app.extensions[GATE_KEY]
     cache: SpoolCache = current_app.extensions[CACHE_KEY]
     # The base URL is part of the key: the rows carry absolute permalinks.
-    key = (searcher.backend.generation(), req, ext, current_app.config["BASE_URL"])
+    key = (get_searcher().backend.generation(), current_app.config["BASE_URL"], key)
     client = _client()
     spool = cache.get(key)
     try:
@@ -340,7 +378,7 @@ def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]]
     try:
         if spool is None:
             try:
-                spool = _write(params, req, chunks, bom)
+                spool = _write(write)
             finally:
                 gate.written()
             spool.take()
@@ -348,12 +386,33 @@ def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]]
     except BaseException:
         gate.leave(client)
         raise
-    sent = _SentFile(spool, lambda: gate.leave(client))
+    def release(sent: _SentFile) -> None:  # given the file, not closing over it: no cycle keeps it alive
+        gate.untrack(client, sent)
+        gate.leave(client)
+
+    sent = _SentFile(spool, release)
+    gate.track(client, sent)
     response = Response(wrap_file(request.environ, sent), direct_passthrough=True, mimetype=mimetype)
     response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    response.headers["Content-Disposition"] = _attachment(params, ext)
+    response.headers["Content-Disposition"] = disposition
     response.content_length = spool.size
     return response
+
+
+def _export(ext: str, mimetype: str, chunks: Callable[[Iterable[dict[str, Any]]], Iterator[str]],
+            bom: bool) -> Response:
+    _given, params = read_params(request.args)
+    req = replace(params.to_request(), page=1, per_page=int(settings.get("per_page")))
+    get_searcher().validate(req)  # InvalidRequest → 400 before any slot is taken
+
+    def write(file: IO[bytes]) -> None:
+        if bom:
+            file.write("\ufeff".encode())  # makes Excel read the file as UTF-8
+        rows = map(_Rows(params.q, params.mode).row, get_searcher().iter_hits(req))
+        for chunk in chunks(rows):
+            file.write(chunk.encode("utf-8"))
+
+    return spooled((req, ext), write, mimetype, _attachment(params, ext))
 
 
 @bp.get("/export.csv")

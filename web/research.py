@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -35,6 +35,7 @@ from search.normalize import normalize
 
 from . import svg
 from .core import EXTENSION_KEY
+from .export import spooled
 from .params import MultiArgs, ParamError, parse_page, parse_q
 
 bp = Blueprint("research", __name__)
@@ -339,30 +340,25 @@ def _csv_text(value: object) -> str:
 
 
 def _csv_response(rows: Iterable[Sequence[object]], header: Sequence[str], name: str, q: str) -> Response:
-    """A streamed CSV (UTF-8 with BOM, so spreadsheets read it as UTF-8)."""
+    """A CSV (UTF-8 with BOM, so spreadsheets read it as UTF-8), written under the export gate into a
+    file the server sends: a client that does not read holds no thread (web/export.py)."""
 
-    def lines() -> Iterator[str]:
+    def write(file: IO[bytes]) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
+        buffer.write("\ufeff")
         writer.writerow(header)
-        yield "\ufeff" + buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
         for n, row in enumerate(rows, 1):
             writer.writerow([_csv_text(v) for v in row])
             if n % 200 == 0:
-                yield buffer.getvalue()
+                file.write(buffer.getvalue().encode("utf-8"))
                 buffer.seek(0)
                 buffer.truncate()
-        yield buffer.getvalue()
+        file.write(buffer.getvalue().encode("utf-8"))
 
-    response = Response(lines(), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     stem = "-".join(p for p in ("report-search", name, q[:30].replace("/", "_")) if p)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"report-search-{name}.csv\"; filename*=UTF-8''{quote(stem)}.csv"
-    )
-    return response
+    disposition = f"attachment; filename=\"report-search-{name}.csv\"; filename*=UTF-8''{quote(stem)}.csv"
+    return spooled(("research", request.path, request.query_string), write, "text/csv", disposition)
 
 
 def _lib(call, *args: Any, **kw: Any):
