@@ -138,3 +138,12 @@ def test_absolute_urls_come_from_the_base_url_not_the_host(sample_index):
     assert client.get("/search?q=x", headers={"Host": "localhost"}).status_code == 400
     redirect = client.get("/search?q=发展 省:江苏", headers={"Host": "reports.example.org"})
     assert redirect.status_code == 302 and redirect.headers["Location"].startswith("/search?")
+    # every CSV's links (the text-reuse ones too) and routing's own redirects: never the Host header
+    host = {"Host": "a.internal.example"}
+    for path in ("/reuse.csv", "/trend.csv?q=发展", "/kwic.csv?q=新质生产力"):
+        body = client.get(path, headers=host).get_data(as_text=True)
+        assert "internal.example" not in body and "http://" not in body, path
+    for path in ("//search?q=x", "/doc//x", "/search/"):
+        response = client.get(path, headers=host)
+        location = response.headers.get("Location", "")
+        assert response.status_code != 500 and not location.startswith("//") and "internal.example" not in location, path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -50,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.json.ensure_ascii = False  # Chinese stays readable in the API's answers
     app.json.sort_keys = False
+    # Werkzeug answers "//search" with a redirect to an absolute URL built from the Host header; a
+    # doubled slash is simply not a route here (redirects stay relative, see _register_errors).
+    app.url_map.merge_slashes = False
     # Opened once and shared: the searcher is thread-safe and follows new index generations itself.
     app.extensions[EXTENSION_KEY] = search.open_index(app.config["INDEX_DIR"])
 
@@ -76,6 +80,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         pinned = g.pop("pinned", None)
         if pinned is not None:
             pinned.close()
+
+    @app.after_request
+    def relative_location(response: Response) -> Response:
+        # Werkzeug's routing redirects (a slash added or removed) carry an absolute URL built from the
+        # Host header, and Flask sends them without error handlers: keep only the path and query.
+        location = response.headers.get("Location")
+        if location:
+            parts = urlsplit(location)
+            if parts.scheme or parts.netloc:
+                # one leading slash: "//host/…" would be a protocol-relative URL to another site
+                path = "/" + parts.path.lstrip("/")
+                response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
+        return response
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from search.reuse import views
 
 from .core import get_searcher
+from .labels import absolute
 
 bp = Blueprint("reuse", __name__)
 
@@ -118,7 +119,7 @@ def doc_csv(doc_id: str) -> Response:
         "share": round(p.share, 4), "other_share": round(p.other_share, 4), "chars": p.chars, "passages": p.passages,
         "earlier": p.earlier, "same_place": int(p.same_place), "title": p.document.title, "place": p.place,
         "level": p.document.level, "year": p.document.year or "", "date": p.document.date,
-        "url": request.host_url.rstrip("/") + url_for("reuse.doc_page", doc_id=p.document.doc_id),
+        "url": absolute(url_for("reuse.doc_page", doc_id=p.document.doc_id)),
     } for p in result.pairs]
     columns = ("share", "other_share", "chars", "passages", "earlier", "same_place", "title", "place", "level", "year", "date", "url")
     return _csv(rows, columns, f"reuse-{doc_id}.csv")
@@ -186,7 +187,7 @@ def pairs_csv() -> Response:
     """CSV twin of the pairs page (the strongest CSV_ROWS pairs under the filters)."""
     filters, sort, _page, _per_page = _pairs_args()
     result = views.top_pairs(get_searcher(), filters, sort, 1, CSV_ROWS)
-    base = request.host_url.rstrip("/")
+    base = absolute("")  # the configured public base URL, never the request's Host
     rows = []
     for r in result.rows:
         row = {"share": round(r.share, 4), "share_a": round(r.share_a, 4), "share_b": round(r.share_b, 4),
