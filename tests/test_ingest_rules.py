@@ -296,7 +296,31 @@ def test_december_delivery_counts_for_the_next_year() -> None:
     from search.ingest.metadata import date_year, dates_agree
 
     assert date_year("2021-12-21") == 2022 and date_year("2022-01-08") == 2022
+    assert date_year("2011-11-15") == 2011 and date_year("2011-11-15", plans_next=True) == 2012
     assert dates_agree("2011-11-15", 2012) and not dates_agree("2010-02-20", 2003)
+
+
+def test_november_delivery_counts_for_the_next_year_when_the_text_plans_it() -> None:
+    doc = _read_as("国务院/1981.md", "政府工作报告-国务院/1981.md")
+    assert (doc.year, doc.date) == (1982, "1981-11-30")
+    assert any(n.startswith("文件名年份 1981 与正文（1981年11月30日会议、1982年的计划）不符，按正文取 1982") for n in doc.notes)
+    doc = _read_as("西宁市/2016-11.md", "政府工作报告-主要城市/西宁市/2016-11.md")
+    assert (doc.year, doc.date, doc.title) == (2016, "2016-11-25", "2016年西宁市政府工作报告")
+
+
+@pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")
+def test_lawtext_november_reports() -> None:
+    years = {}
+    for rel in ("政府工作报告-国务院/1981.md", "政府工作报告-国务院/1982.md", "政府工作报告-主要城市/西宁市/2016-11.md",
+                "政府工作报告-主要城市/兰州市/2012.md"):
+        (doc,) = read_documents(SourceFile(LAWTEXT / rel, rel))
+        years[rel.split("-", 1)[1]] = (doc.year, doc.date)
+    assert years == {
+        "国务院/1981.md": (1982, "1981-11-30"),  # "明年经济发展的主要任务是…", "1982年的计划"
+        "国务院/1982.md": (1983, "1982-11-30"),  # "国务院也提出了一九八三年国民经济和社会发展的年度计划草案"
+        "主要城市/西宁市/2016-11.md": (2016, "2016-11-25"),  # proposes the next five years, no 2017 work
+        "主要城市/兰州市/2012.md": (2012, "2011-11-15"),  # "三、2012年的政府工作"
+    }
 
 
 @pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")

@@ -133,7 +133,7 @@ def agreement(doc: Document) -> int:
     m = _FILE_YEAR.search(doc.source.split("#", 1)[0].rsplit(".", 1)[0])
     checks = [
         planned,
-        date_year(doc.date),
+        date_year(doc.date, plans_next=bool(doc.date) and doc.year == int(doc.date[:4]) + 1),
         None if title_year == delivered else title_year,
         int(m.group(1)) if m else None,
     ]

@@ -5,10 +5,11 @@ itself ("我代表常州市人民政府"), and for anonymized reports the provin
 
 **What `year` means.** A report's year is the year whose work it plans and in which it is delivered;
 the year it reviews is year − 1. A report delivered in December counts for the next year (its plan is
-for the coming year). So the year agrees with the delivery date (date's year, +1 in December; a
-session held in November may also plan the next year: 兰州's 2012 report was delivered 2011-11-15, so
-a date in November or December of year − 1 agrees too) and with
-the report's own work-plan heading ("三、2018年工作安排建议", "2024年主要任务"; a review heading
+for the coming year); one delivered in November too when its text plans the next year's work ("明年…",
+"1982年的计划": the State Council's 1981-11-30 report is 1982's), not when it plans none (西宁's
+2016-11-25 report proposes the next five years: 2016). So the year agrees with the delivery date (a
+date in November or December of year − 1 agrees too: 兰州's 2012 report was delivered 2011-11-15) and
+with the report's own work-plan heading ("三、2018年工作安排建议", "2024年主要任务"; a review heading
 "一、2023年工作回顾" gives 2024).
 
 **Who wins.** A manifest is the user's word and wins. Otherwise the text wins: the year of the
@@ -262,12 +263,31 @@ def text_year(headings: list[str]) -> tuple[int | None, str]:
     return None, ""
 
 
-def date_year(date: str) -> int | None:
-    """The report year a delivery date stands for: its year, or the next one for a December date."""
+def date_year(date: str, plans_next: bool = False) -> int | None:
+    """The report year a delivery date stands for: its year, or the next one for a December date — and
+    for a November date when the report plans the next year's work (`plans_next`, see `plans_next_year`)."""
     m = re.match(r"((?:19|20)\d{2})-(\d{2})", date or "")
     if not m:
         return None
-    return int(m.group(1)) + (1 if m.group(2) == "12" else 0)
+    return int(m.group(1)) + (1 if m.group(2) == "12" or (m.group(2) == "11" and plans_next) else 0)
+
+
+_CN_YEAR_DIGITS = ("[〇零○Ｏ]", "一", "二", "三", "四", "五", "六", "七", "八", "九")
+# what a report plans for a year: "1982年的计划", "一九八三年国民经济和社会发展的年度计划草案", "2017年工作安排"
+_PLAN_OF_YEAR = r"年[^。；！？\n]{0,16}?(?:(?<!五年)计划|工作安排|主要任务|重点工作|工作任务|预期目标|预算)"
+
+
+def plans_next_year(body: str, year: int) -> str:
+    """What shows that a report delivered late in `year` plans the next year's work, or "": the next
+    year's plan, tasks or budget ("1982年的计划" in the State Council's report of 1981-11-30;
+    "一九八三年…的年度计划草案" in that of 1982-11-30), or "明年" more than once. 西宁's report of
+    2016-11-25 proposes the next five years and names no 2017 work: it does not."""
+    nxt = str(year + 1)
+    written = f"(?:{nxt}|{''.join(_CN_YEAR_DIGITS[int(d)] for d in nxt)})"
+    m = re.search(written + _PLAN_OF_YEAR, body)
+    if m:
+        return m.group(0)
+    return "明年" if body.count("明年") >= 2 else ""
 
 
 _TITLE_YEAR = re.compile(
@@ -300,7 +320,9 @@ def _decide_year(meta: dict[str, Any], manifest: dict[str, Any], raw_meta: dict[
     is_report = meta.get("type") == "政府工作报告"
     planned, heading = text_year(headings) if is_report else (None, "")
     date = str(meta.get("date") or "")
-    by_date = date_year(date)
+    # a November session may plan the next year (see the module docstring): the text says so or not
+    next_plan = plans_next_year(body, int(date[:4])) if date[5:7] == "11" else ""
+    by_date = date_year(date, plans_next=bool(next_plan))
     front_year = _year_of(raw_meta.get("year")) if raw_meta.get("year") not in (None, "") else None
     title_year = _title_year(title)
     manifest_year = _year_of(manifest.get("year")) if manifest.get("year") not in (None, "") else None
@@ -310,6 +332,8 @@ def _decide_year(meta: dict[str, Any], manifest: dict[str, Any], raw_meta: dict[
         year = planned
         said = f"{date[:4]}年{int(date[5:7])}月{int(date[8:10])}日会议、" if by_date and dates_agree(date, planned) else ""
         basis = f"正文（{said}{heading}）"
+    elif by_date and next_plan:
+        year, basis = by_date, f"正文（{date[:4]}年{int(date[5:7])}月{int(date[8:10])}日会议、{next_plan}）"
     elif by_date:
         year, basis = by_date, f"会议日期（{date}）"
     else:
