@@ -61,7 +61,7 @@ def _make(folder: Path) -> dict[str, str]:
     return make_hostile.make(folder)
 
 
-CASES = ["billion_laughs.md", "long_front_matter.md", "comment_script.html", "unclosed_tags.html", "dashes.md",
+CASES = ["billion_laughs.md", "long_front_matter.md", "comment_script.html", "comment_soup.md", "unclosed_tags.html", "dashes.md",
          "escapes.txt", "pipes.md", "zip_bomb.docx", "many_entries.docx", "xxe.docx"]
 
 
@@ -88,6 +88,8 @@ def test_each_hostile_file_is_refused_or_read_and_finishes(hostile, name: str) -
         assert "哈哈哈" not in result["text"]  # an alias never expanded into a title or text
     if name == "xxe.docx":
         assert "root:" not in json.dumps(result, ensure_ascii=False)
+    if name == "comment_soup.md":
+        assert "报告完毕。" in result["text"]  # an unclosed comment hides only its own token
     if name == "billion_laughs.md":
         assert "过去一年，全市经济稳中向好。" in result["text"]  # the body is kept
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..encoding import decode
 from ..furniture import clean_furniture
+from ..markup import strip_blocks
 from ..raw import RawDocument
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
@@ -71,9 +72,6 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     return meta, text[match.end():], ""
 
 
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
-
 def read(path: Path) -> list[RawDocument]:
     """Read one text or Markdown file into a single raw document."""
     text = decode(Path(path).read_bytes())
@@ -85,6 +83,7 @@ def read(path: Path) -> list[RawDocument]:
     if markdown:
         # HTML comments are not shown by Markdown; lawtext keeps photo captions and wire datelines
         # in them ("<!-- 新华社北京3月15日电 -->"), which must not become a title or a paragraph.
-        body = _HTML_COMMENT.sub("", body)
+        # One linear scan (a regex "<!--.*?-->" took 117 s on 400 KB of unclosed "<!-- ").
+        body = strip_blocks(body, tags=())
     # Text saved from a web page carries the page's clutter (打印, 关闭, 【字号：大 中 小】 …) too.
     return [RawDocument(text=clean_furniture(body), meta=meta, layout="markdown" if markdown else "plain")]
