@@ -190,8 +190,9 @@ def _query(args: argparse.Namespace) -> int:
         return 2
     if args.json:
         data = reports_to_dict(result) if args.reports else result_to_dict(result)
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        # JSON escapes C0 controls itself; C1 controls and bidi overrides would reach the terminal raw.
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        print(_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
     elif args.reports:
         _print_reports(result, color=sys.stdout.isatty())
     else:
@@ -240,7 +241,7 @@ def _print_result(result: SearchResult, color: bool) -> None:
         print(_safe(f"\n{i}. {doc.title}（{_place(doc)}，{doc.year or '年份不详'}）/p/{hit.id}"))
         if hit.section:
             print(_safe(f"   {' › '.join(hit.section)}"))
-        print("   " + kind + marked(_safe(hit.text), hit.spans, open_mark, close_mark))
+        print("   " + kind + marked(hit.text, hit.spans, open_mark, close_mark, escape=_safe))
 
 
 def _print_reports(result: ReportResult, color: bool) -> None:
@@ -250,7 +251,7 @@ def _print_reports(result: ReportResult, color: bool) -> None:
     for i, report in enumerate(result.reports, (result.request.page - 1) * result.request.per_page + 1):
         doc = report.document
         print(_safe(f"\n{i}. {doc.title}（{_place(doc)}，{doc.year or '年份不详'}）{report.count} 段 /doc/{doc.doc_id}"))
-        print("   " + marked(_safe(report.best.text), report.best.spans, open_mark, close_mark))
+        print("   " + marked(report.best.text, report.best.spans, open_mark, close_mark, escape=_safe))
 
 
 def _sign(args: argparse.Namespace) -> int:

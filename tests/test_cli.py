@@ -107,11 +107,17 @@ def test_a_write_lock_left_in_the_index_does_not_stop_serving(tmp_path):
 def test_terminal_output_strips_control_characters(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "esc.txt").write_text(
-        "2024年巴中市政府工作报告\n\n各位代表：\n\n恶意\x1b]0;pwned\x07文本\x1b[2J清屏\u202e反转的段落。\n", encoding="utf-8"
-    )
+    # A dataset row can carry what a text file cannot (a file with raw controls is refused as binary).
+    row = {"title": "2024年巴中市政府工作报告", "province": "四川省", "year": 2024,
+           "content": "各位代表：\n恶意\x1b]0;pwned\x07文本\x1b[31m清屏\u202e反转\x9b的段落。"}
+    (corpus / "esc.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
     index = tmp_path / "ix"
     assert _run("index", str(corpus), "--index", str(index), "--quiet").returncode == 0
     out = _run("query", "恶意", "--index", str(index))
-    assert out.returncode == 0 and "恶意" in out.stdout
+    assert out.returncode == 0 and "共 1 段" in out.stdout and "文本" in out.stdout
     assert not any(c in out.stdout for c in "\x1b\x07\u202e")
+    marked = _run("query", "清屏", "--index", str(index)).stdout
+    assert "【清屏】" in marked  # the marks still stand around the match once the controls are gone
+    raw = _run("query", "恶意", "--index", str(index), "--json").stdout
+    assert not any(c in raw for c in "\x1b\x07\u202e") and "\\u202e" in raw
+    assert "恶意" in json.loads(raw)["hits"][0]["text"]
