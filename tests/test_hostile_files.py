@@ -148,3 +148,21 @@ def test_a_regular_file_named_directly_is_read(tmp_path: Path) -> None:
     path.write_text("各位代表：\n\n我们推进高质量发展。\n", encoding="utf-8")
     files, skipped = discover([path])
     assert [f.rel for f in files] == ["report.md"] and not skipped
+
+
+def test_a_file_swapped_for_a_link_outside_after_discovery_is_refused_when_read(tmp_path: Path) -> None:
+    from search.ingest import discover, read_documents
+    from search.ingest.raw import IngestError
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    report = folder / "report.md"
+    report.write_text("各位代表：\n\n我们推进高质量发展。\n", encoding="utf-8")
+    outside = tmp_path / "secret.md"
+    outside.write_text("各位代表：\n\n不应被读取的文件。\n", encoding="utf-8")
+    (found,), _skipped = discover([folder])
+    assert read_documents(found)  # as discovered: read
+    report.unlink()
+    os.symlink(outside, report)  # swapped between the walk and the reading
+    with pytest.raises(IngestError, match="之外"):
+        read_documents(found)

@@ -104,7 +104,7 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[SourceFile], list[Skippe
                 if reason is not None:
                     skipped.append(SkippedFile(rel_path.as_posix(), reason))
                     continue
-                found[(os.path.realpath(path), rel_path.as_posix())] = SourceFile(path, rel_path.as_posix())
+                found[(os.path.realpath(path), rel_path.as_posix())] = SourceFile(path, rel_path.as_posix(), real_root)
     files = sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
     return files, skipped
 
@@ -135,7 +135,9 @@ def read_documents(
     dropped and the kept copy's place in the file ("copies.html#2", "copies.html#1"), for the summary.
     """
     copies = {} if copies is None else copies
-    reason = file_refusal(Path(src.path))
+    # Again at reading time, under the folder it was found in: a file swapped for a symlink to somewhere
+    # else after the folder was walked is refused too.
+    reason = file_refusal(Path(src.path), [src.root] if src.root else ())
     if reason is not None:
         raise IngestError(reason)
     if src.path.stat().st_size > MAX_FILE_BYTES:

@@ -13,6 +13,7 @@ class SourceFile:
 
     path: Path  # where it is on disk
     rel: str  # posix path relative to the indexed folder; the file name when a file was named directly
+    root: str = ""  # the real path of the folder it was found in ("" when named directly): reading checks it again
 
 
 @dataclass
