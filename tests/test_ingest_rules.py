@@ -335,6 +335,46 @@ def test_lawtext_sichuan_years() -> None:
     assert any("文件名年份 2019" in n for n in years[2019].notes)
 
 
+_DATED = {  # file → (date, speaker) read from its front lines
+    "吉林省/2010.md": ("2010-01-19", ""),
+    "东莞市/2024.md": ("2024-01-31", "东莞市人民政府市长 吕成蹊"),
+    "国务院/1958.md": ("1958-02-03", ""),
+    "佛山市/2000.md": ("2000-04-25", "佛山市市长 梁绍棠"),
+    "河北省/1999.md": ("1999-01-27", ""),
+    "河北省/2002.md": ("2002-01-24", ""),
+    "河北省/2005.md": ("2005-01-11", "河北省省长 季允石"),
+    "贵州省/2019.md": ("2019-01-27", ""),
+    "南昌市/2007.md": ("2006-12-24", ""),
+    "北京市/2000.md": ("1999-12-29", "北京市市长 刘淇"),
+    "海南省/1995.md": ("1995-02-21", ""),
+    "福建省/2002.md": ("2002-01-23", "福建省人民政府省长 习近平"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DATED))
+def test_delivery_line_shapes(name: str) -> None:
+    doc = _read_as(f"dates/{name}", name)
+    assert (doc.date, doc.speaker) == _DATED[name], name
+    # the lines above the salutation are front lines, not body
+    assert [p.kind for p in doc.paragraphs if p.text == "各位代表："] == ["paragraph"]
+    assert not any(p.kind in ("heading", "paragraph") and ("会议" in p.text or "会议文件" in p.text)
+                   for p in doc.paragraphs[:8]), [(p.kind, p.text) for p in doc.paragraphs[:8]]
+    if name == "国务院/1958.md":
+        assert doc.title == "关于一九五八年度国民经济计划草案的报告" and doc.type == "政府工作报告"
+
+
+@pytest.mark.skipif(not LAWTEXT.exists(), reason="lawtext corpus not available")
+def test_lawtext_delivery_dates() -> None:
+    from search.ingest import discover
+
+    docs = [doc for src in discover([LAWTEXT])[0] for doc in read_documents(src)]
+    dated = {d.source: d.date for d in docs if d.date}
+    assert len(dated) >= 1440, len(dated)  # 1,342 before the shapes of test_delivery_line_shapes were read
+    for rel, date in (("政府工作报告-省自治区/吉林省/2010.md", "2010-01-19"), ("政府工作报告-主要城市/东莞市/2024.md", "2024-01-31"),
+                      ("政府工作报告-国务院/1958.md", "1958-02-03"), ("政府工作报告-省自治区/吉林省/2026.md", "2026-01-27")):
+        assert dated.get(rel) == date, rel
+
+
 # -- copies and fragments -----------------------------------------------------------------------------
 
 def test_copies_inside_one_page_collapse() -> None:

@@ -20,17 +20,31 @@ _YEAR_TITLE = re.compile(r"^(?:19|20)\d{2}\s*年")
 #   2010年1月16日沈阳市第十四届人民代表大会第三次会议通过        （2010年1月22日 秦光荣）
 #   ——2021年2月6日在大连市第十六届人民代表大会第四次会议上市长陈绍旺
 #   在四川省第十一届人民代表大会第三次会议上（2010年1月26日）
+# and, with the title or the report's name in front, a speaker or a note around the date:
+#   政府工作报告（2010年1月19日在吉林省第十一届人民代表大会第三次会议上代省长王儒林）
+#   政府工作报告——2012年1月11日在昆明市第十三届人民代表大会第二次会议上
+#   （2019年1月27日在贵州省第十三届人民代表大会第二次会议上）省长谌贻琴
+#   ——在2006年12月24日在南昌市第十三届人民代表大会第一次会议上
+#   ——在河北省第九届人民代表大会第二次会议上（一九九九年一月二十七日）
+#   河北省省长钮茂生（2002年1月24日）              （1999年12月29日，征求意见稿）
 # One character class, not alternatives of one and two dashes: "(?:——|—)*" backtracks exponentially on a
 # long run of dashes that is not followed by a date.
 _DASHES = r"[—―─\-－]*"
 _FULL_DATE = r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
 FULL_DATE = re.compile(_FULL_DATE)
+# the report's name before its date line: "政府工作报告", "重庆市人民政府工作报告", "关于…纲要的报告"
+_NAME_FIRST = r"(?:[^，。；！？（）()]{0,60}?(?:政府工作报告|的报告)》?)?"
 DATE_LINE = re.compile(
-    rf"^[（(]?{_DASHES}{_FULL_DATE}(?:[、和]\d{{1,2}}日)?"
+    rf"^{_NAME_FIRST}[（(]?{_DASHES}在?{_FULL_DATE}(?:[、和]\d{{1,2}}日)?"
     r"(?:在?[^。；！？]{2,60}?(?:人民代表大会|会议)[^。；！？（）()]{0,20})?"
-    r"[\u4e00-\u9fff·]{0,12}[)）]?$"
-    rf"|^在[^。；！？]{{2,60}}?(?:会议|大会)上?[（(]{_FULL_DATE}[)）]$"
+    r"[)）]?[\u4e00-\u9fff·]{0,12}[)）]?$"
+    rf"|^{_DASHES}在[^。；！？]{{2,60}}?(?:会议|大会)上?[（(]{_FULL_DATE}[)）]$"
+    rf"|^[\u4e00-\u9fff·]{{0,20}}[（(]{_FULL_DATE}(?:[，,][^（）()，,]{{1,10}})?[)）]$"
 )
+# the rest of a delivery line wrapped in the source: "——2024年1月31日在东莞市第十七届人民代表大会" + "第四次会议上"
+_DATE_LINE_TAIL = re.compile(r"^(?:人民代表大会)?第[一二三四五六七八九十\d]{1,3}次会议上?(?:的报告)?$")
+# a front line between the title and the delivery line: a subtitle, "市十七届人大四次会议文件（三）"
+_FRONT_LIKE = re.compile(r"^[^。；！？]{1,60}$")
 # "二〇一九年一月十四日", "一九六四年十二月二十一日、二十二日": dates written in Chinese numerals
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "一二三四五六七八九十"
@@ -236,6 +250,13 @@ def take_front(blocks: list[Block]) -> Report:
             report.title_line = text
         elif not report.date_line and DATE_LINE.match(bare := cn_date_digits(re.sub(r"\s+", "", compact))):
             report.date_line = bare
+            if i + 1 < len(blocks) and _DATE_LINE_TAIL.match(tail := re.sub(r"\s+", "", blocks[i + 1].text)) and (
+                not bare.endswith(("上", "上）", "上)"))
+            ):
+                report.date_line += tail  # the delivery line's end, wrapped onto a line of its own
+                report.front.append(text)
+                i += 1
+                text = blocks[i].text
         elif compact.startswith("原标题："):
             pass  # a news site's "original title" line: a front line, not body
         elif not report.speaker_line and SPEAKER_LINE.match(text):
@@ -244,12 +265,40 @@ def take_front(blocks: list[Block]) -> Report:
             not _SENTENCE_INSIDE.search(text) and not _marker_level(text)
         ):
             pass  # a subtitle under the title ("为我国政治经济和社会的进一步稳定发展而奋斗")
+        elif not report.date_line and (ahead := _date_line_ahead(blocks, i)):
+            # the delivery line a few lines down, under a subtitle, a meeting line ("——佛山市第十一届人民
+            # 代表大会第三次会议") or a "市十七届人大四次会议文件（三）" line: those are front lines too
+            for k, block in enumerate(blocks[i:i + ahead], start=i):
+                report.front.append(block.text)
+                # the report's own name in bold on its first line ("关于一九五八年度国民经济计划草案的报告")
+                if not report.title and (is_title(block.text) or (k == 0 and block.bold)):
+                    report.title = re.sub(r"\s+", "", block.text)
+                    report.title_line = block.text
+                elif not report.speaker_line and SPEAKER_LINE.match(block.text):
+                    report.speaker_line = block.text
+            i += ahead
+            continue
         else:
             break
         report.front.append(text)
         i += 1
     report.blocks = blocks[i:]
     return report
+
+
+def _date_line_ahead(blocks: list[Block], i: int, reach: int = 4) -> int:
+    """How many front-like lines (short, no sentence, no salutation or numbered heading) stand at `i`
+    before a delivery line within `reach` lines; 0 when there is none."""
+    for j in range(i, min(i + reach, len(blocks))):
+        block = blocks[j]
+        compact = re.sub(r"\s+", "", block.text)
+        if block.kind != "text":
+            return 0
+        if j > i and DATE_LINE.match(cn_date_digits(compact)):
+            return j - i
+        if not _FRONT_LIKE.match(compact) or compact.startswith("各位代表") or _marker_level(compact):
+            return 0
+    return 0
 
 
 def _marker_level(text: str) -> int:
