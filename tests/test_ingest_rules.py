@@ -276,6 +276,27 @@ def test_markup_is_never_a_title_and_escapes_are_decoded() -> None:
     assert "我们推进赣南苏区振兴发展，建设革命老区高质量发展示范区。" in kinds(doc, "paragraph")
 
 
+def test_r_export_na_cells_and_eight_digit_escapes() -> None:
+    from search.ingest.readers.dataset import _document
+
+    first, second = _read("r_export.csv")
+    assert (first.title, first.city) == ("2024年赣州市政府工作报告", "赣州市")  # the city cell was NA
+    assert (second.title, second.city) == ("2024年九江市政府工作报告", "九江市")  # the title cell was NA
+    assert "过去一年，全市地区生产总值增长5.8%，\U0002a6a5村被评为全国文明村。" in kinds(first, "paragraph")
+    assert not any("<U+" in p.text or "NA" in p.text for d in (first, second) for p in d.paragraphs)
+    # only R's upper-case NA is missing: other spellings are text
+    raw = _document({"t": "各位代表：现在，我代表市人民政府向大会报告工作。", "c": "Na"}, {"text": "t", "county": "c"}, 1)
+    assert raw is not None and raw.meta.get("county") == "Na"
+
+
+def test_page_title_without_the_site_name_after_a_tight_dash() -> None:
+    from search.ingest.readers.html import _clean_title
+
+    assert _one("site_title.html").title == "2024年绵阳市政府工作报告"
+    assert _clean_title("2023-2024年度政府工作报告") == "2023-2024年度政府工作报告"
+    assert _clean_title("政府工作报告解读-2024") == "政府工作报告解读-2024"
+
+
 # -- years ---------------------------------------------------------------------------------------------
 
 def test_year_is_the_planned_year_when_title_and_file_name_say_the_reviewed_one() -> None:

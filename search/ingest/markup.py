@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-# R on Windows writes characters outside the locale as "<U+00A0>"; other exporters as "<U+3000>" too.
-_ESCAPE = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
+# R on Windows writes characters outside the locale as "<U+00A0>"; other exporters as "<U+3000>" too,
+# and characters beyond the Basic Multilingual Plane with eight digits ("<U+0002A6A5>" for 𪚥).
+_ESCAPE = re.compile(r"<U\+([0-9A-Fa-f]{4,8})>")
 _FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\s]{1,16}\]:")
 
 

@@ -99,9 +99,14 @@ def _text_of(value: Any) -> str:
     return text
 
 
+# R writes a missing value as NA (unquoted by write.csv, but a CSV reader cannot tell): never a title or
+# a place. Upper case only — "na" or "Na" may be text.
+_R_MISSING = "NA"
+
+
 def _document(record: dict[str, Any], mapping: dict[str, str], part: int) -> RawDocument | None:
     text = clean_furniture(_text_of(record.get(mapping["text"])))
-    if not text.strip():
+    if not text.strip() or text.strip() == _R_MISSING:
         return None
     meta: dict[str, Any] = {}
     for field, column in mapping.items():
@@ -111,7 +116,7 @@ def _document(record: dict[str, Any], mapping: dict[str, str], part: int) -> Raw
         if value is None or isinstance(value, (dict, list)):
             continue
         value = re.sub(r"\s+", " ", str(value)).strip()
-        if not value or value.lower() in ("nan", "none", "null"):
+        if not value or value.lower() in ("nan", "none", "null") or value == _R_MISSING:
             continue
         if field == "year":
             m = _YEAR.search(value)

@@ -124,12 +124,25 @@ def _cjk_count(text: str | None) -> int:
     return len(_CJK.findall(text)) if text else 0
 
 
+# "2024年绵阳市政府工作报告-绵阳市人民政府": a dash without spaces before the site's name
+_TIGHT_SITE = re.compile(r"^(.*[^\s\-—–])[-—–]+([^\-—–\s]{2,30})$")
+
+
+def _without_site(segment: str) -> str:
+    """A title segment without a site or organisation name joined to it by a dash without spaces ("…报告-绵阳市
+    人民政府", "…-中国政府网"); a dash inside the title ("2023-2024年") stays."""
+    m = _TIGHT_SITE.match(segment)
+    if m and _SITE_NAME.search(m.group(2)) and "报告" not in m.group(2) and re.search(r"[\u4e00-\u9fff]", m.group(2)):
+        return m.group(1)
+    return segment
+
+
 def _clean_title(raw: str) -> str:
     """A page title without the site name around it, or "" when nothing meaningful is left."""
     title = _SPACE.sub(" ", raw or "").strip()
     if not title:
         return ""
-    segments = [s.strip() for s in _TITLE_SEPARATORS.split(title) if s.strip()]
+    segments = [_without_site(s.strip()) for s in _TITLE_SEPARATORS.split(title) if s.strip()]
     keep = [s for s in segments if not (_SITE_NAME.search(s) and "报告" not in s)]
     title = (keep or segments or [""])[0]
     return "" if title.lower() in _BLAND_TITLES else title
