@@ -40,6 +40,7 @@ class Catalog:
     years: np.ndarray  # per document, 0 when unknown
     texts: dict[str, list[str]]  # county, title: normalized per document
     _ranks: DocRanks | None = None
+    _index: dict[str, dict[str, int]] | None = None  # facet → value → its index in `values` (built once)
 
     @classmethod
     def of(cls, documents: Sequence[Document]) -> "Catalog":
@@ -122,6 +123,26 @@ class Catalog:
         present = codes >= 0
         paragraphs = np.bincount(codes[present], weights=c[present], minlength=n).astype(np.int64)
         reports = np.bincount(codes[present], weights=(c[present] > 0), minlength=n).astype(np.int64)
+        return self._listing(name, paragraphs, reports, selected)
+
+    def facet_of_counts(
+        self, name: str, counts: dict[str, tuple[int, int]], selected: Sequence[FilterValue]
+    ) -> list[FacetValue]:
+        """The facet as `facet` lists it, from value → (paragraphs, reports) an engine counted itself."""
+        n = len(self.values[name])
+        paragraphs = np.zeros(n, dtype=np.int64)
+        reports = np.zeros(n, dtype=np.int64)
+        if self._index is None:
+            self._index = {f: {v: i for i, v in enumerate(vs)} for f, vs in self.values.items()}
+        index = self._index[name]
+        for value, (p, r) in counts.items():
+            paragraphs[index[value]], reports[index[value]] = p, r
+        return self._listing(name, paragraphs, reports, selected)
+
+    def _listing(
+        self, name: str, paragraphs: np.ndarray, reports: np.ndarray, selected: Sequence[FilterValue]
+    ) -> list[FacetValue]:
+        """Values with matches or selected, in display order; selected values not in the index last."""
         chosen = {v for f in selected if f.field == name for v in f.values}
         out = [
             FacetValue(value, int(paragraphs[i]), int(reports[i]), value in chosen)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import settings
-from .backends.base import Backend, MatchNode, Phrase, Unit
+from .backends.base import Backend, Filters, MatchNode, Phrase, Unit
 from .catalog import Catalog, field_label
 from .fields import BY_NAME, FACETS, MODES, SORTS
 from .highlight import spans
@@ -100,8 +100,9 @@ class Selection:
     interpretation: Interpretation
     filters: list[FilterValue]
     allowed: np.ndarray | None  # documents passing every filter (None: all)
-    counts: np.ndarray  # per document: matching paragraphs (before filters)
+    counts: np.ndarray | None  # per document: matching paragraphs (before filters); None: not asked
     catalog: Catalog
+    native: Filters | None = None  # the filters as an engine answers them natively (see Backend.native_counts)
 
     @property
     def doc_counts(self) -> np.ndarray:
@@ -171,6 +172,10 @@ class Searcher:
     @one_version
     def select(self, request: SearchRequest) -> Selection:
         """Interpret a request and count its matches per document (the primitive every view uses)."""
+        return self._select(request, counts=True)
+
+    def _select(self, request: SearchRequest, counts: bool) -> Selection:
+        """`select`; counts=False leaves out the per-document counts (the engine counts under the filters itself)."""
         self.validate(request)
         catalog = self.catalog()
         parsed = parse_query(request.q)
@@ -192,7 +197,41 @@ class Searcher:
             if code is not None:
                 only[code] = True
             allowed = only if allowed is None else allowed & only
-        return Selection(request, interp, filters, allowed, self.counts(interp.tree), catalog)
+        native = self._native_filters(catalog, request, filters) if self.backend.native_counts else None
+        return Selection(request, interp, filters, allowed, self.counts(interp.tree) if counts else None, catalog, native)
+
+    @staticmethod
+    def _native_filters(catalog: Catalog, request: SearchRequest, filters: Sequence[FilterValue]) -> Filters:
+        """Facet filters as field → stored values; county, title and one report as a document mask."""
+        fields: dict[str, list[str]] = {}
+        for flt in filters:
+            if flt.field in FACETS:
+                fields.setdefault(flt.field, []).extend(flt.values)
+        docs = catalog.allowed([f for f in filters if f.field not in FACETS])
+        if request.doc:
+            code = catalog.by_id.get(request.doc)
+            only = np.zeros(len(catalog), dtype=bool)
+            if code is not None:
+                only[code] = True
+            docs = only if docs is None else docs & only
+        return Filters({k: tuple(dict.fromkeys(v)) for k, v in fields.items()}, docs)
+
+    @property
+    def _native(self) -> bool:
+        return bool(self.backend.native_counts)
+
+    @staticmethod
+    def _docs(sel: Selection) -> np.ndarray | Filters | None:
+        """What the engine's page is restricted to: the native filters, else the document mask."""
+        return sel.native if sel.native is not None else sel.allowed
+
+    def _summary(self, sel: Selection, tree: MatchNode | None) -> tuple[int, int]:
+        """(paragraphs, reports) matching `tree` under the selection's filters."""
+        if sel.native is not None:
+            return self.backend.summary(tree, sel.native)
+        counts = self.counts(tree)
+        matched = counts if sel.allowed is None else np.where(sel.allowed, counts, 0)
+        return int(matched.sum()), int((matched > 0).sum())
 
     @one_version
     def search(self, request: SearchRequest) -> SearchResult:
@@ -203,26 +242,37 @@ class Searcher:
         cached = state.answers.get(request)
         if cached is not None:
             return dataclasses.replace(cached, elapsed_ms=(time.perf_counter() - started) * 1000)
-        sel = self.select(request)
+        sel = self._select(request, counts=not self._native)
         interp, catalog = sel.interpretation, sel.catalog
-        matched = sel.doc_counts
-        total = int(matched.sum())
-        documents = int((matched > 0).sum())
         facets = {}
-        for name in FACETS:
-            others = catalog.allowed(sel.filters, skip=name)
-            if request.doc:
-                others = sel.allowed  # inside one document the facets only describe it
-            facets[name] = catalog.facet(name, sel.counts, others, sel.filters)
+        if sel.native is not None:
+            # the engine counts: each facet under the other filters (inside one document, under all of them)
+            tally = self.backend.tally(interp.tree, sel.native, {
+                name: sel.native if request.doc else sel.native.without(name) for name in FACETS
+            })
+            total, documents = tally.paragraphs, tally.reports
+            for name in FACETS:
+                facets[name] = catalog.facet_of_counts(name, tally.facets[name], sel.filters)
+        else:
+            matched = sel.doc_counts
+            total = int(matched.sum())
+            documents = int((matched > 0).sum())
+            for name in FACETS:
+                others = catalog.allowed(sel.filters, skip=name)
+                if request.doc:
+                    others = sel.allowed  # inside one document the facets only describe it
+                facets[name] = catalog.facet(name, sel.counts, others, sel.filters)
         offset = (request.page - 1) * request.per_page
-        rows = self._page(sel, self._order(request, interp), offset, request.per_page)
+        if sel.native is not None and offset >= total:
+            rows = []  # the engine's total says the page is empty: no round trip for it
+        else:
+            rows = self._page(sel, self._order(request, interp), offset, request.per_page)
         hits = self.hits(rows, interp.needles)
         info = interp.info
         if interp.loose is not None:
-            loose = self.counts(interp.loose)
-            loose = loose if sel.allowed is None else np.where(sel.allowed, loose, 0)
-            info.loose = int(loose.sum()) - total
-            info.loose_documents = int((loose > 0).sum()) - documents
+            loose, loose_documents = self._summary(sel, interp.loose)
+            info.loose = loose - total
+            info.loose_documents = loose_documents - documents
         if total == 0 or (info.loose and total < FEW_SHARE * (total + info.loose)):
             info.suggestions = self._suggest(sel, total)
         elapsed = (time.perf_counter() - started) * 1000
@@ -239,16 +289,16 @@ class Searcher:
     def _page(self, sel: Selection, order: str, offset: int, limit: int) -> list[int]:
         """Rows of one page; in words mode under relevance, whole-term matches before words apart."""
         tree, tier = sel.interpretation.tree, sel.interpretation.tier
+        docs = self._docs(sel)
         if tier is None or order != "relevance":
-            return self.backend.page(tree, sel.allowed, order, offset, limit)
-        first = self.counts(tier)
-        n_first = int((first if sel.allowed is None else np.where(sel.allowed, first, 0)).sum())
+            return self.backend.page(tree, docs, order, offset, limit)
+        n_first = self._summary(sel, tier)[0]
         rows: list[int] = []
         if offset < n_first:
-            rows = self.backend.page(tier, sel.allowed, order, offset, limit)
+            rows = self.backend.page(tier, docs, order, offset, limit)
         if len(rows) < limit:
             rest = exclude(tree, tier)
-            rows += self.backend.page(rest, sel.allowed, order, max(0, offset - n_first), limit - len(rows))
+            rows += self.backend.page(rest, docs, order, max(0, offset - n_first), limit - len(rows))
         return rows
 
     @one_version
@@ -291,47 +341,52 @@ class Searcher:
         return out
 
     def _count_under(self, sel: Selection, phrase: str) -> int:
-        counts = self.counts(Phrase(phrase))
-        return int((counts if sel.allowed is None else np.where(sel.allowed, counts, 0)).sum())
+        return self._summary(sel, Phrase(phrase))[0]
 
     # -- reports -------------------------------------------------------------------------------------
     @one_version
     def reports(self, request: SearchRequest) -> ReportResult:
         """Matching reports with their number of matching paragraphs and their best paragraph."""
         started = time.perf_counter()
-        sel = self.select(request)
-        matched = sel.doc_counts
-        codes = np.flatnonzero(matched > 0)
-        ranks = sel.catalog.ranks()
-        if request.sort == "relevance":  # most matching paragraphs first, then newest
-            codes = codes[np.lexsort((ranks.newest[codes], -matched[codes]))]
-        else:
-            order = ranks.newest if request.sort == "newest" else ranks.oldest
-            codes = codes[np.argsort(order[codes], kind="stable")]
+        sel = self._select(request, counts=not self._native)
         offset = (request.page - 1) * request.per_page
-        page = codes[offset:offset + request.per_page].tolist()
+        if sel.native is not None:  # the engine counts and orders the reports under the filters
+            paragraphs, n_reports = self.backend.summary(sel.interpretation.tree, sel.native)
+            page = self.backend.report_page(sel.interpretation.tree, sel.native, request.sort, offset, request.per_page)
+        else:
+            matched = sel.doc_counts
+            codes = np.flatnonzero(matched > 0)
+            ranks = sel.catalog.ranks()
+            if request.sort == "relevance":  # most matching paragraphs first, then newest
+                codes = codes[np.lexsort((ranks.newest[codes], -matched[codes]))]
+            else:
+                order = ranks.newest if request.sort == "newest" else ranks.oldest
+                codes = codes[np.argsort(order[codes], kind="stable")]
+            paragraphs, n_reports = int(matched.sum()), int(codes.size)
+            page = [(int(c), int(matched[c])) for c in codes[offset:offset + request.per_page]]
         order = self._order(request, sel.interpretation)
         reports = []
-        for code in page:
+        for code, count in page:
             only = np.zeros(len(sel.catalog), dtype=bool)
             only[code] = True
             rows = self.backend.page(sel.interpretation.tier or sel.interpretation.tree, only, order, 0, 1)
             if not rows:
                 rows = self.backend.page(sel.interpretation.tree, only, order, 0, 1)
             best = self.hits(rows, sel.interpretation.needles)[0]
-            reports.append(ReportHit(sel.catalog.documents[code], int(matched[code]), best))
+            reports.append(ReportHit(sel.catalog.documents[code], count, best))
         return ReportResult(
-            request, int(codes.size), int(matched.sum()), reports, sel.interpretation.info, sel.filters,
+            request, n_reports, paragraphs, reports, sel.interpretation.info, sel.filters,
             (time.perf_counter() - started) * 1000,
         )
 
     # -- streams, documents, paragraphs --------------------------------------------------------------
     def iter_hits(self, request: SearchRequest, marks: bool = False) -> Iterator[Hit]:
         """Every hit of a request, uncapped, streamed: newest/oldest when asked, else document order."""
-        sel = self.select(request)
+        with self.backend.pin():
+            sel = self._select(request, counts=False)
         order = request.sort if request.sort in ("newest", "oldest") else "document"
         needles = sel.interpretation.needles if marks else []
-        for rows in self.backend.iter_rows(sel.interpretation.tree, sel.allowed, order):
+        for rows in self.backend.iter_rows(sel.interpretation.tree, self._docs(sel), order):
             yield from self.hits(rows, needles)
 
     @one_version
@@ -348,7 +403,7 @@ class Searcher:
         view = DocumentView(doc)
         if q.strip():
             request = SearchRequest(q=q, mode=mode if mode in MODES else "exact", doc=doc_id)
-            sel = self.select(request)
+            sel = self._select(request, counts=False)
             only = np.zeros(len(catalog), dtype=bool)
             only[code] = True
             rows = set(self.backend.page(sel.interpretation.tree, only, "document", 0, len(units) or 1))

@@ -3,6 +3,7 @@ a real two-node cluster under faults (a shard down, slow, back again) and re-exp
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -505,3 +506,132 @@ def test_a_url_for_the_backend_is_refused_naming_the_deployment_folder(command, 
     err = capsys.readouterr().err
     assert "不接受网址" in err and "sphinx-config" in err and "部署文件夹" in err and "sphinxql.json" in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "corpus"]  # nothing written
+
+
+# -- filters and facets as attributes ----------------------------------------------------------------------
+
+def _recording(root: Path):  # noqa: ANN202 - (a Searcher over the cluster, the statements it sends)
+    searcher = open_index(root)
+    sent: list[str] = []
+    pool = searcher.backend.pool
+    run = pool.run
+
+    def recorded(statements):  # noqa: ANN001, ANN202
+        sent.extend(statements)
+        return run(statements)
+
+    pool.run = recorded
+    return searcher, sent
+
+
+def _counted_by_the_service(root: Path):  # noqa: ANN202 - a Searcher computing totals and facets from doc_counts
+    searcher = open_index(root)
+    searcher.backend.native_counts = False  # the instance only: the service then takes the per-report path
+    return searcher
+
+
+def _comparable(result):  # noqa: ANN001, ANN202
+    import dataclasses
+
+    return dataclasses.replace(result, elapsed_ms=0.0)
+
+
+def test_filters_and_facets_reach_the_cluster_as_attributes_not_doc_lists(sample_cluster):
+    """A filtered search sends `f_<field> IN (codes)` and `GROUP BY f_<field>`, never a doc IN list or a
+    GROUP BY over every report, and answers as the per-report path of the service does."""
+    searcher, sent = _recording(sample_cluster.root)
+    reference = _counted_by_the_service(sample_cluster.root)
+    catalog = searcher.catalog()
+    requests = [
+        SearchRequest.make(q="发展", filters={"province": ["江苏"], "level": catalog.values["level"][:2]}),
+        SearchRequest.make(q="改革 OR 创新", filters={"year": ["2024"], "type": ["政府工作报告"]}, page=2, per_page=5),
+        SearchRequest.make(q="养老服务", mode="words", filters={"city": ["常州"]}),
+        SearchRequest.make(q='"新质生产力"', filters={"province": ["火星"]}),
+    ]
+    for request in requests:
+        sent.clear()
+        result = searcher.search(request)
+        assert _comparable(result) == _comparable(reference.search(request)), request
+        statements = [s for s in sent if "MATCH(" in s]
+        assert statements, request
+        assert not any("doc IN" in s or "doc NOT IN" in s for s in sent), sent
+        assert not any("GROUP BY doc" in s for s in sent), sent
+        for s in statements:
+            if "GROUP BY" in s:
+                assert " LIMIT " in s and "max_matches=" in s, s
+        for name, _values in request.filters:
+            if any(f.field == name and f.known for f in result.filters):
+                assert any(f"f_{name} IN (" in s for s in statements), (name, sent)
+                assert any(f"GROUP BY f_{name}" in s and f"f_{name} IN (" not in s for s in statements), (name, sent)
+        assert all(n == 0 for n in (result.total, result.documents)) or any("COUNT(DISTINCT doc)" in s for s in statements)
+        # the reports view: its totals and its page of reports under the same attribute conditions
+        sent.clear()
+        assert searcher.reports(request).reports == reference.reports(request).reports
+        # (each report's best paragraph is asked of that one report: `doc IN (<its code>)`)
+        assert not any(re.search(r"doc (NOT )?IN \((?!\d+\))", s) for s in sent), sent
+        assert not any("GROUP BY doc" in s and "f_" not in s for s in sent if request.filters), sent
+    # what is not a facet field stays a document list: title and county ("the text contains"), one report
+    sent.clear()
+    request = SearchRequest.make(q="发展", filters={"title": ["常州"], "province": ["江苏"]})
+    assert _comparable(searcher.search(request)) == _comparable(reference.search(request))
+    assert any("doc IN" in s and "f_province IN (" in s for s in sent), sent
+
+
+@pytest.fixture(scope="module")
+def many_values_cluster(tmp_path_factory: pytest.TempPathFactory, signing_key: Path):
+    """30 reports of 30 cities and 30 years: facets with more than Sphinx's default 20 groups."""
+    from search import build_index
+
+    require_sphinx()
+    folder = tmp_path_factory.mktemp("many-values")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    cities = ("巴中 常州 苏州 无锡 南京 杭州 宁波 温州 合肥 芜湖 福州 厦门 南昌 济南 青岛 烟台 郑州 洛阳 武汉 宜昌 "
+              "长沙 株洲 广州 深圳 南宁 桂林 成都 绵阳 贵阳 昆明").split()
+    for i, city in enumerate(cities):
+        year = 1996 + i
+        (corpus / f"{i:03d}.txt").write_text(
+            f"{year}年{city}市政府工作报告\n\n各位代表：\n\n{city}市今年要推动高质量发展，深化改革开放。\n\n"
+            f"一、{year}年工作安排\n\n今年要继续推动{city}市高质量发展，改革创新。\n\n" + "发展" * (i % 5 + 1) + "经济。\n",
+            encoding="utf-8",
+        )
+    index = folder / "index"
+    assert build_index([corpus], index, progress=False, reuse=False).documents == 30
+    with running_cluster(index, folder / "deploy") as running:
+        yield index, running
+
+
+def test_facets_with_more_than_20_values_totals_and_report_pages_are_exact(many_values_cluster):
+    index, running = many_values_cluster
+    embedded, sphinx, reference = open_index(index), open_index(running.root), _counted_by_the_service(running.root)
+    catalog = sphinx.catalog()
+    assert len(catalog.values["city"]) > 20 and len(catalog.values["year"]) > 20
+    provinces = catalog.values["province"]
+    requests = [
+        SearchRequest.make(q=q, filters=f, mode=mode, sort=sort, page=page, per_page=per_page)
+        for q in ("", "发展", '"改革"', "-改革", "经济 OR 创新")
+        for f in ({}, {"province": provinces[:3]}, {"year": ["2000-2020"]}, {"city": ["苏州", "常州", "火星"]},
+                  {"province": provinces[:5], "year": ["2010-"]}, {"title": ["州"]})
+        for mode, sort, page, per_page in (("exact", "relevance", 1, 20), ("words", "oldest", 2, 7))
+    ]
+    longest = 0
+    for request in requests:
+        got = sphinx.search(request)
+        assert _comparable(got) == _comparable(embedded.search(request)) == _comparable(reference.search(request)), request
+        longest = max(longest, len(got.facets["city"]), len(got.facets["year"]))
+        assert (got.total, got.documents) == (reference.search(request).total, reference.search(request).documents)
+        for sort in ("relevance", "newest", "oldest"):
+            r = SearchRequest.make(q=request.q, filters=request.filter_dict(), mode=request.mode, sort=sort,
+                                   page=request.page, per_page=request.per_page)
+            a, b = sphinx.reports(r), embedded.reports(r)
+            assert (a.total, a.paragraphs, a.reports) == (b.total, b.paragraphs, b.reports), r
+    assert longest >= 30  # every city (and an unknown one selected)
+    # the backend's own counts against the defaults computed from doc_counts, facet by facet
+    from search.backends.base import Backend, Filters, Phrase
+
+    backend = sphinx.backend
+    for tree in (Phrase("发展"), Phrase("市"), Phrase("不存在的短语")):
+        for flt in (Filters(), Filters({"province": tuple(provinces[:4])}), Filters({"year": ()})):
+            facets = {name: flt.without(name) for name in ("city", "year", "province")}
+            assert backend.tally(tree, flt, facets) == Backend.tally(backend, tree, flt, facets)
+            assert backend.summary(tree, flt) == Backend.summary(backend, tree, flt)

@@ -25,6 +25,14 @@ Ties are impossible: the last key of every order is unique per paragraph.
 Documents are numbered 0…n-1 in document order ("doc codes"); `documents()` returns them in that
 order and every per-document array uses those numbers. Rows are an engine's own paragraph numbers,
 valid within one generation only.
+
+Counts under filters. `doc_counts` (matching paragraphs per report) is the primitive every engine
+answers; the service turns it into totals and facets with the catalog. An engine that can answer
+totals, facets and report pages itself (the SphinxQL cluster: facet fields as attributes) sets
+`native_counts` and overrides `summary`, `facet_counts`, `tally` and `report_page`; the defaults here
+compute exactly what the service computes from `doc_counts` and the catalog, so the answers are the
+same either way. Their filters are a `Filters`: facet fields by stored value (values of one field OR,
+fields AND) and a document mask for what is not a facet field (county, title, one report).
 """
 
 from __future__ import annotations
@@ -32,8 +40,8 @@ from __future__ import annotations
 import contextlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +79,32 @@ class Unit:
     section: tuple[str, ...] = ()
 
 
+@dataclass
+class Filters:
+    """What a search is restricted to, in the form an engine can answer natively.
+
+    `fields`: facet field → the stored values it allows (values of one field OR, fields AND; an empty
+    tuple allows nothing). `docs`: a bool mask by doc code for the restrictions that are not facet
+    fields (county and title — "the report's text contains the value" — and one report), None for all.
+    """
+
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    docs: np.ndarray | None = None
+
+    def without(self, name: str) -> Filters:
+        """The same filters without field `name` (a facet is counted under the other filters)."""
+        return Filters({k: v for k, v in self.fields.items() if k != name}, self.docs)
+
+
+@dataclass
+class Tally:
+    """Totals and facet counts of one search: matching paragraphs and reports, and per facet value both."""
+
+    paragraphs: int
+    reports: int
+    facets: dict[str, dict[str, tuple[int, int]]]  # facet → value → (paragraphs, reports), values with matches
+
+
 class BackendError(RuntimeError):
     """The engine could not answer (a shard down, a timeout); `message` says which, in Chinese."""
 
@@ -88,6 +122,9 @@ class Backend(ABC):
     """One search engine over one index; safe to share between threads."""
 
     name: str = ""
+    # True: summary, facet_counts, tally and report_page are the engine's own (the service uses them
+    # instead of doc_counts); the defaults below compute the same from doc_counts and the catalog.
+    native_counts: bool = False
 
     @abstractmethod
     def generation(self) -> str:
@@ -103,13 +140,16 @@ class Backend(ABC):
 
     @abstractmethod
     def page(
-        self, tree: MatchNode | None, docs: np.ndarray | None, order: str, offset: int, limit: int
+        self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, offset: int, limit: int
     ) -> list[int]:
-        """Rows of the matching paragraphs of the allowed documents (bool mask by doc code, None = all), in `order`."""
+        """Rows of the matching paragraphs of the allowed documents, in `order`.
+
+        `docs`: a bool mask by doc code, `Filters`, or None for every document.
+        """
 
     @abstractmethod
     def iter_rows(
-        self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000
+        self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, batch: int = 1000
     ) -> Iterator[list[int]]:
         """Every matching row in `order`, in batches (exports); must not hold locks between batches."""
 
@@ -124,6 +164,54 @@ class Backend(ABC):
     @abstractmethod
     def find(self, paragraph_id: str) -> Unit | None:
         """A paragraph by its stable id, or None."""
+
+    # -- counts under filters (defaults: from doc_counts and the catalog, as the service computes them) --
+    def catalog(self):  # noqa: ANN201 - a search.catalog.Catalog (imported lazily: it imports this module)
+        """The catalog of the current (pinned) generation's documents, built once per generation."""
+        from ..catalog import Catalog
+
+        gen = self.generation()
+        cached = getattr(self, "_base_catalog", None)
+        if cached is None or cached[0] != gen:
+            cached = (gen, Catalog.of(self.documents()))
+            self._base_catalog = cached
+        return cached[1]
+
+    def mask_of(self, docs: np.ndarray | Filters | None) -> np.ndarray | None:
+        """The documents a mask or `Filters` allows, as a bool mask by doc code (None: all)."""
+        if not isinstance(docs, Filters):
+            return docs
+        catalog = self.catalog()
+        out = None if docs.docs is None else np.asarray(docs.docs, dtype=bool).copy()
+        for name, values in docs.fields.items():
+            index = {v: i for i, v in enumerate(catalog.values[name])}
+            chosen = np.zeros(len(catalog.values[name]) + 1, dtype=bool)  # last slot: code -1 (no value)
+            chosen[[index[v] for v in values if v in index]] = True
+            m = chosen[catalog.codes[name]]
+            out = m if out is None else out & m
+        return out
+
+    def summary(self, tree: MatchNode | None, filters: Filters) -> tuple[int, int]:
+        """(matching paragraphs, matching reports) in the documents `filters` allows."""
+        return summary_of(_filtered(self.doc_counts(tree), self.mask_of(filters)))
+
+    def facet_counts(self, tree: MatchNode | None, filters: Filters, name: str) -> dict[str, tuple[int, int]]:
+        """Value → (matching paragraphs, matching reports) of facet `name` under `filters` (values with matches)."""
+        return facet_counts_of(self.catalog(), name, _filtered(self.doc_counts(tree), self.mask_of(filters)))
+
+    def tally(self, tree: MatchNode | None, filters: Filters, facets: Mapping[str, Filters]) -> Tally:
+        """The summary under `filters` and each facet under its own filters (usually the others) at once."""
+        return tally_of(self, self.doc_counts(tree), filters, facets)
+
+    def report_page(
+        self, tree: MatchNode | None, filters: Filters, sort: str, offset: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """(doc code, matching paragraphs) of a page of the matching reports.
+
+        "relevance": most matching paragraphs first, then newest; "newest"/"oldest": by the documents'
+        newest/oldest rank.
+        """
+        return report_page_of(self.catalog(), _filtered(self.doc_counts(tree), self.mask_of(filters)), sort, offset, limit)
 
     def norm_texts(self, rows: Sequence[int]) -> list[tuple[int, str]]:
         """(doc code, normalized text) of rows, for scans over many matches (a concordance)."""
@@ -157,6 +245,46 @@ class Backend(ABC):
 
     def close(self) -> None:
         """Release files, sockets and processes."""
+
+
+def _filtered(counts: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    return counts if allowed is None else np.where(allowed, counts, 0)
+
+
+def summary_of(matched: np.ndarray) -> tuple[int, int]:
+    """(paragraphs, reports) from per-document matching paragraphs (after the filters)."""
+    return int(matched.sum()), int((matched > 0).sum())
+
+
+def facet_counts_of(catalog, name: str, matched: np.ndarray) -> dict[str, tuple[int, int]]:  # noqa: ANN001
+    """Value → (paragraphs, reports) of a facet from per-document matching paragraphs (after the filters)."""
+    codes = catalog.codes[name]
+    n = len(catalog.values[name])
+    present = codes >= 0
+    paragraphs = np.bincount(codes[present], weights=matched[present], minlength=n).astype(np.int64)
+    reports = np.bincount(codes[present], weights=(matched[present] > 0), minlength=n).astype(np.int64)
+    return {v: (int(paragraphs[i]), int(reports[i])) for i, v in enumerate(catalog.values[name]) if paragraphs[i]}
+
+
+def tally_of(backend: Backend, counts: np.ndarray, filters: Filters, facets: Mapping[str, Filters]) -> Tally:
+    """`Backend.tally` from per-document matching paragraphs (before the filters)."""
+    catalog = backend.catalog()
+    paragraphs, reports = summary_of(_filtered(counts, backend.mask_of(filters)))
+    return Tally(paragraphs, reports, {
+        name: facet_counts_of(catalog, name, _filtered(counts, backend.mask_of(f))) for name, f in facets.items()
+    })
+
+
+def report_page_of(catalog, matched: np.ndarray, sort: str, offset: int, limit: int) -> list[tuple[int, int]]:  # noqa: ANN001
+    """`Backend.report_page` from per-document matching paragraphs (after the filters)."""
+    codes = np.flatnonzero(matched > 0)
+    ranks = catalog.ranks()
+    if sort == "relevance":  # most matching paragraphs first, then newest
+        codes = codes[np.lexsort((ranks.newest[codes], -matched[codes]))]
+    else:
+        order = ranks.newest if sort == "newest" else ranks.oldest
+        codes = codes[np.argsort(order[codes], kind="stable")]
+    return [(int(c), int(matched[c])) for c in codes[offset:offset + limit]]
 
 
 def paragraph_id(doc_id: str, digest: int, dup: int) -> str:
@@ -222,7 +350,7 @@ class _DateKey:
     def __init__(self, date: str, sign: int):
         self.date, self.sign = date, sign
 
-    def __lt__(self, other: "_DateKey") -> bool:
+    def __lt__(self, other: _DateKey) -> bool:
         return self.date < other.date if self.sign > 0 else self.date > other.date
 
     def __eq__(self, other: object) -> bool:

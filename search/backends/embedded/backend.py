@@ -19,7 +19,7 @@ import numpy as np
 from ...models import Document
 from ...query import And, Not, Or
 from ..base import (
-    Backend, IndexUnavailable, MatchNode, Phrase, Unit, document_order, paragraph_id, parse_paragraph_id,
+    Backend, Filters, IndexUnavailable, MatchNode, Phrase, Unit, document_order, paragraph_id, parse_paragraph_id,
 )
 from . import doctable, generation as gen_mod, store
 from .signing import UntrustedIndex
@@ -225,10 +225,10 @@ class EmbeddedBackend(Backend):
             rows = rows[docs[np.asarray(gen.row_doc)[rows]]]
         return rows
 
-    def page(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, offset: int, limit: int) -> list[int]:
+    def page(self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, offset: int, limit: int) -> list[int]:
         """A page of matching rows in `order`."""
         gen = self._current()
-        rows = self._matched(gen, tree, docs)
+        rows = self._matched(gen, tree, self.mask_of(docs))
         end = min(offset + limit, rows.size)
         if offset >= end:
             return []
@@ -240,10 +240,10 @@ class EmbeddedBackend(Backend):
             head = np.argsort(keys, kind="stable")
         return rows[head[offset:end]].tolist()
 
-    def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
+    def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
         """Every matching row in `order`, in batches."""
         gen = self._current()
-        rows = self._matched(gen, tree, docs)
+        rows = self._matched(gen, tree, self.mask_of(docs))
         rows = rows[np.argsort(np.asarray(gen.rows[order])[rows], kind="stable")]
         for start in range(0, rows.size, batch):
             yield rows[start:start + batch].tolist()

@@ -11,7 +11,14 @@ counts from one export and its rows or metadata from the next. The pinned genera
 loaded in searchd until the export after next rotates (a deployment serves the current and the
 previous generation), so a pinned request has at least one whole export and indexer run to finish.
 
-Every statement names its limits: GROUP BY with `LIMIT <documents>`, pages with
+Filters and facets are attributes: each facet field is a uint attribute `f_<field>` holding a code
+into the export's value table (`documents.json` → "facets"), a filter on it is `f_<field> IN (codes)`,
+and a facet is `GROUP BY f_<field>` with `COUNT(*)` (paragraphs) and `COUNT(DISTINCT doc)` (reports:
+exact because every report lives on one shard and the distributed index adds up its agents'
+per-group distinct counts). Statements with the same WHERE go in one round trip, where searchd
+evaluates the match once for all of them. County, title and one report stay `doc IN (…)` lists.
+
+Every statement names its limits: GROUP BY with `LIMIT <groups>` and `max_matches`, pages with
 `OPTION max_matches = offset + limit`, exports in keyset batches (`k > last ORDER BY k LIMIT n`) —
 Sphinx's silent defaults (1,000 matches, 20 groups) would otherwise cut totals and deep pages.
 `ranker = none`: results are ordered by the stored keys, never by Sphinx's own relevance.
@@ -25,18 +32,32 @@ import os
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ...fields import FACETS
 from ...models import KINDS, Document
-from ..base import Backend, BackendError, IndexUnavailable, MatchNode, Unit, paragraph_id, parse_paragraph_id
+from ..base import (
+    Backend,
+    BackendError,
+    Filters,
+    IndexUnavailable,
+    MatchNode,
+    Tally,
+    Unit,
+    paragraph_id,
+    parse_paragraph_id,
+    report_page_of,
+    tally_of,
+)
 from .charmap import CharMap
 from .client import Pool
 from .config import Deployment, Generation, generation_folder, read_deployment
-from .export import BIGRAMS_FILE, DOCUMENTS_FILE, SIDE_DIR, seq_of
+from .export import BIGRAMS_FILE, DOCUMENTS_FILE, SIDE_DIR, facet_attribute, seq_of
 from .matchexpr import FALSE, match_expression
 
 _COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
@@ -63,6 +84,13 @@ class _Generation:
         self.paragraphs = np.asarray(data["paragraphs"], dtype=np.int64)
         self.total = int(self.paragraphs.sum())
         self.charmap = CharMap(data.get("rare") or {})
+        # facet → value → its attribute code (the table's index + 1); None: an export without facet attributes
+        tables = data.get("facets")
+        self.facet_codes: dict[str, dict[str, int]] | None = (
+            {name: {v: i + 1 for i, v in enumerate(tables[name])} for name in FACETS}
+            if isinstance(tables, dict) and all(name in tables for name in FACETS) else None
+        )
+        self.facet_values: dict[str, list[str]] = {name: list(tables[name]) for name in FACETS} if self.facet_codes else {}
 
 
 @dataclass
@@ -90,7 +118,7 @@ class SphinxBackend(Backend):
         self._refresh()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "SphinxBackend":
+    def from_file(cls, path: str | Path) -> SphinxBackend:
         """The backend of a deployment file."""
         return cls(path)
 
@@ -212,6 +240,31 @@ class SphinxBackend(Backend):
             return "doc IN (" + ",".join(map(str, allowed.tolist())) + ")"
         return "doc NOT IN (" + ",".join(map(str, refused.tolist())) + ")"
 
+    def _conditions(self, gen: _Generation, docs: np.ndarray | Filters | None) -> list[str] | bool:
+        """WHERE conditions for a document mask or `Filters`; False when no document passes.
+
+        Facet fields are attribute conditions `f_<field> IN (codes)` (fields in FACETS order, codes sorted,
+        so equal filters give equal statements); the mask (county, title, one report) is a doc list.
+        """
+        if isinstance(docs, Filters) and gen.facet_codes is None:
+            docs = self.mask_of(docs)  # an export without facet attributes: the filters as a doc list
+        if not isinstance(docs, Filters):
+            flt = self._doc_filter(docs)
+            return False if flt is False else [flt] if flt else []
+        out = []
+        for name in FACETS:
+            if name not in docs.fields:
+                continue
+            table = gen.facet_codes[name]
+            codes = sorted({table[v] for v in docs.fields[name] if v in table})
+            if not codes:
+                return False
+            out.append(f"{facet_attribute(name)} IN ({','.join(map(str, codes))})")
+        flt = self._doc_filter(docs.docs)
+        if flt is False:
+            return False
+        return out + [flt] if flt else out
+
     # -- the interface ---------------------------------------------------------------------------------
     def generation(self) -> str:
         """The export's sequence number and the embedded generation it came from."""
@@ -238,30 +291,30 @@ class SphinxBackend(Backend):
             out[int(doc)] = int(count)
         return out
 
-    def page(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, offset: int, limit: int) -> list[int]:
+    def page(self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, offset: int, limit: int) -> list[int]:
         """A page of matching rows in `order` (max_matches = offset + limit, so deep pages are whole)."""
         gen = self._refresh()
-        match, flt = self._match(gen, tree), self._doc_filter(docs)
-        if match is FALSE or flt is False or limit <= 0 or offset >= gen.total:
+        match, conds = self._match(gen, tree), self._conditions(gen, docs)
+        if match is FALSE or conds is False or limit <= 0 or offset >= gen.total:
             return []
         limit = min(limit, gen.total - offset)
         rows = self._run([
-            f"SELECT id FROM {gen.index}{self._where(match, flt)} ORDER BY k_{_order(order)} ASC "
+            f"SELECT id FROM {gen.index}{self._where(match, *conds)} ORDER BY k_{_order(order)} ASC "
             f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, ranker=none"
         ], gen)[0]
         return [int(r[0]) for r in rows]
 
-    def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
+    def iter_rows(self, tree: MatchNode | None, docs: np.ndarray | Filters | None, order: str, batch: int = 1000) -> Iterator[list[int]]:
         """Every matching row in `order`: keyset batches (each its own query, no lock held between them)."""
         gen = self._refresh()
-        match, flt = self._match(gen, tree), self._doc_filter(docs)
-        if match is FALSE or flt is False:
+        match, conds = self._match(gen, tree), self._conditions(gen, docs)
+        if match is FALSE or conds is False:
             return
         key = f"k_{_order(order)}"
         last = -1
         while True:
             rows = self._run([
-                f"SELECT id, {key} FROM {gen.index}{self._where(match, flt, f'{key} > {last}')} "
+                f"SELECT id, {key} FROM {gen.index}{self._where(match, *conds, f'{key} > {last}')} "
                 f"ORDER BY {key} ASC LIMIT {batch} OPTION max_matches={batch}, ranker=none"
             ], gen)[0]
             if not rows:
@@ -270,6 +323,110 @@ class SphinxBackend(Backend):
             if len(rows) < batch:
                 return
             last = int(rows[-1][1])
+
+    # -- totals, facets and report pages from attributes ---------------------------------------------------
+    native_counts = True
+
+    def summary(self, tree: MatchNode | None, filters: Filters) -> tuple[int, int]:
+        """(matching paragraphs, matching reports): `COUNT(*), COUNT(DISTINCT doc)` under the filters."""
+        t = self.tally(tree, filters, {})
+        return t.paragraphs, t.reports
+
+    def facet_counts(self, tree: MatchNode | None, filters: Filters, name: str) -> dict[str, tuple[int, int]]:
+        """Value → (paragraphs, reports) of one facet under `filters`: `GROUP BY f_<name>`."""
+        return self.tally(tree, filters, {name: filters}).facets[name]
+
+    def tally(self, tree: MatchNode | None, filters: Filters, facets: Mapping[str, Filters]) -> Tally:
+        """The summary and every facet: one round trip per distinct WHERE (searchd matches once per round trip).
+
+        Without a query every paragraph matches: the export's paragraphs per report answer it here,
+        without asking the cluster (as exact, and the cost does not grow with the paragraphs).
+        """
+        gen = self._refresh()
+        if gen.facet_codes is None:
+            return super().tally(tree, filters, facets)
+        if tree is None:
+            return tally_of(self, gen.paragraphs, filters, facets)
+        out = Tally(0, 0, {name: {} for name in facets})
+        match = self._match(gen, tree)
+        if match is FALSE or not gen.documents:
+            return out
+        # WHERE → the facets counted under it (None: the totals alone, when no facet shares their WHERE)
+        batches: dict[str, list[str | None]] = {}
+        wanted: list[tuple[Filters, str | None]] = [(filters, None), *((f, name) for name, f in facets.items())]
+        summary_where = None
+        for flt, name in wanted:
+            conds = self._conditions(gen, flt)
+            if conds is False:
+                continue  # no document passes: zeros
+            where = self._where(match, *conds)
+            batches.setdefault(where, [])
+            if name is None:
+                summary_where = where
+            else:
+                batches[where].append(name)
+        if summary_where is not None and not batches[summary_where]:
+            batches[summary_where].append(None)  # no facet to add up under the same filters: ask for it
+        statements = [
+            [self._count_statement(gen, where, name) for name in names] for where, names in batches.items()
+        ]
+        if len(statements) == 1:
+            answers = [self._run(statements[0], gen)]
+        else:  # one round trip per WHERE, side by side (each evaluates the match once)
+            futures = [_parallel().submit(self._run, batch, gen) for batch in statements]
+            answers = [f.result() for f in futures]
+        for (where, names), results in zip(batches.items(), answers):
+            for i, (name, rows) in enumerate(zip(names, results)):
+                if name is None:  # COUNT(*), COUNT(DISTINCT doc); no match: (0, NULL)
+                    if rows:
+                        out.paragraphs, out.reports = int(rows[0][0] or 0), int(rows[0][1] or 0)
+                    continue
+                values = gen.facet_values[name]
+                out.facets[name] = {
+                    values[int(code) - 1]: (int(count), int(reports)) for code, count, reports in rows if int(code) > 0
+                }
+                if where == summary_where and i == 0:
+                    # every report has one code of each field (0: none): the groups add up to the summary
+                    out.paragraphs = sum(int(count) for _, count, _ in rows)
+                    out.reports = sum(int(reports) for _, _, reports in rows)
+        return out
+
+    @staticmethod
+    def _count_statement(gen: _Generation, where: str, name: str | None) -> str:
+        """`GROUP BY f_<name>` with paragraphs and reports per value (every group); None: the totals alone."""
+        if name is None:
+            return f"SELECT COUNT(*), COUNT(DISTINCT doc) FROM {gen.index}{where} LIMIT 1 OPTION max_matches=1, ranker=none"
+        attr, groups = facet_attribute(name), len(gen.facet_codes[name]) + 1
+        return (f"SELECT {attr}, COUNT(*), COUNT(DISTINCT doc) FROM {gen.index}{where} GROUP BY {attr} "
+                f"LIMIT {groups} OPTION max_matches={groups}, ranker=none")
+
+    def report_page(
+        self, tree: MatchNode | None, filters: Filters, sort: str, offset: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """A page of matching reports: `GROUP BY doc` ordered by its count or the report's rank, under the filters.
+
+        max_matches = every report, so no group is dropped before the page is cut (the page alone crosses
+        the network).
+        """
+        gen = self._refresh()
+        if gen.facet_codes is None:
+            return super().report_page(tree, filters, sort, offset, limit)
+        if tree is None:
+            counts = gen.paragraphs
+            allowed = self.mask_of(filters)
+            return report_page_of(self.catalog(), counts if allowed is None else np.where(allowed, counts, 0),
+                                  sort, offset, limit)
+        n = len(gen.documents)
+        match, conds = self._match(gen, tree), self._conditions(gen, filters)
+        if match is FALSE or conds is False or limit <= 0 or offset >= n:
+            return []
+        limit = min(limit, n - offset)
+        order = "c DESC, k_newest ASC" if sort == "relevance" else f"k_{_order(sort)} ASC"
+        rows = self._run([
+            f"SELECT doc, COUNT(*) c FROM {gen.index}{self._where(match, *conds)} GROUP BY doc ORDER BY {order} "
+            f"LIMIT {offset}, {limit} OPTION max_matches={n}, ranker=none"
+        ], gen)[0]
+        return [(int(doc), int(count)) for doc, count in rows]
 
     def fetch(self, rows: Sequence[int]) -> list[Unit]:
         """The paragraphs of these rows, in the same order (rows of a generation no longer served are left out)."""
@@ -391,6 +548,19 @@ class SphinxBackend(Backend):
         """Close the connections."""
         if self.pool is not None:
             self.pool.close()
+
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _parallel() -> ThreadPoolExecutor:
+    """Threads for round trips sent side by side (the statements are built by the caller's thread)."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sphinxql")
+        return _EXECUTOR
 
 
 def _order(order: str) -> str:

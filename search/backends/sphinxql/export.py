@@ -30,11 +30,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ...catalog import Catalog
+from ...fields import FACETS
 from ...models import KINDS
 from ..base import doc_ranks, kind_ranks, order_keys
 from ..embedded.backend import EmbeddedBackend
 from ..embedded.store import UNIT_DTYPE
 from .charmap import CharMap
+
+def facet_attribute(name: str) -> str:
+    """The uint attribute holding a facet field's value code (0: no value; i + 1: the table's i-th value)."""
+    return f"f_{name}"
+
 
 ROW_BITS = 40  # a row: export sequence number << ROW_BITS | position (1-based) in document order
 DOCUMENTS_FILE = "documents.json"
@@ -45,7 +52,7 @@ ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("doc", "uint"), ("ordinal", "uint"), ("kind", "uint"), ("level", "uint"), ("phash", "uint"), ("dup", "uint"),
     ("k_relevance", "bigint"), ("k_newest", "bigint"), ("k_oldest", "bigint"), ("k_document", "bigint"),
     ("display", "string"), ("section", "string"),
-)
+) + tuple((facet_attribute(name), "uint") for name in FACETS)
 # UTF-8 of code points above U+2FFFF: F0 B0..BF or F1..F4 as the lead bytes.
 _RARE_UTF8 = re.compile(rb"\xf0[\xb0-\xbf][\x80-\xbf]{2}|[\xf1-\xf4][\x80-\xbf]{3}")
 
@@ -117,6 +124,9 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
             for m in _RARE_UTF8.finditer(seg.norm):
                 rare.add(m.group().decode("utf-8"))
         charmap = CharMap.from_rare(rare)
+        # facet fields as value codes: the catalog's sorted value table of this export, 0 for no value
+        catalog = Catalog.of(documents)
+        facet_codes = [(catalog.codes[name] + 1).tolist() for name in FACETS]
 
         # pass 2: the shard files
         files = [open(out_dir / f"shard-{s}.tsv", "w", encoding="utf-8", newline="\n") for s in range(shards)]
@@ -142,6 +152,7 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
                         str(int(keys["relevance"][position - 1])), str(int(keys["newest"][position - 1])),
                         str(int(keys["oldest"][position - 1])), str(int(keys["document"][position - 1])),
                         _tsv_string(unit.text), _tsv_string("\n".join(unit.section)),
+                        *(str(codes[code]) for codes in facet_codes),
                     )))
                 if lines:
                     out.write("\n".join(lines) + "\n")
@@ -156,6 +167,8 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
             "paragraphs": counts.tolist(),
             "shard": shard_of,
             "rare": charmap.extra,
+            # attribute f_<facet> = i + 1 stands for facets[<facet>][i] (0: the report has no value)
+            "facets": {name: catalog.values[name] for name in FACETS},
         }, ensure_ascii=False), encoding="utf-8")
         _write_bigrams(gen, out_dir / BIGRAMS_FILE)
         _copy_side_data(gen.path, out_dir / SIDE_DIR)
