@@ -25,6 +25,7 @@ OPENING = "各位代表："
 REPORT_LINE = "现在，我代表市人民政府向大会报告工作，请予审议，并请各位政协委员和其他列席人员提出意见。"
 CLOSING = "各位代表！让我们更加紧密地团结在以习近平同志为核心的党中央周围，锐意进取，埋头苦干，为全面建设社会主义现代化国家作出新的更大贡献！"
 FORMULAS = (OPENING, REPORT_LINE, CLOSING)
+FIXED_PARAGRAPHS = len(FORMULAS) + 1  # every report's formulas and its place's thanks (below)
 
 
 def thanks(city: str) -> str:

@@ -71,7 +71,7 @@ def test_adding_one_report_processes_only_its_paragraphs(corpus, tmp_path: Path)
     shutil.copy(corpus.folder / last, folder / last)
     build_index([folder], tmp_path / "ix", progress=False)
     after = _state(tmp_path / "ix")
-    expected = len(corpus.reports[last]) + 3  # its paragraphs and the three formulas
+    expected = len(corpus.reports[last]) + reuse_corpus.FIXED_PARAGRAPHS  # its paragraphs, formulas and thanks
     assert after["last"]["added_docs"] == 1
     assert after["last"]["paragraphs"] == expected  # nothing else was read again
     assert after["parts"][:len(parts_before)] == parts_before  # earlier parts kept (hard-linked), one added
