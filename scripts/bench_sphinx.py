@@ -3,6 +3,7 @@
 
 Usage:
     python scripts/bench_sphinx.py INDEXDIR [--queries scripts/bench_queries.json] [--runs 3] [--shards 2] [--json]
+                                   [--per-report] [--no-brute] [--no-serve]
 
 Reports the build (export + indexer) time, the index size, the RSS of every searchd, and per-query
 latency through `Searcher` for the same requests on the embedded engine and on the cluster,
@@ -12,6 +13,9 @@ Beside them: a brute-force scan of the same normalized texts in memory (`bench.B
 here so the ratios compare like with like; its totals are checked against the cluster's), the ratio
 of each engine to it per kind, and the memory of a `report-search serve` process serving from the
 cluster after answering the mix over HTTP (RSS, anonymous, PSS; searchd's memory is apart).
+--per-report also times the same cluster through the service's per-report path (`GROUP BY doc` over
+every report, facets counted in the service, filters as doc IN lists: what the engine did before facet
+fields were attributes), interleaved with the others, as "sphinxql-per-report".
 The main bench imports `bench_sphinx(index_dir, queries)`.
 """
 
@@ -62,6 +66,11 @@ def _cold(searcher) -> None:  # noqa: ANN001 - a Searcher
     state.counts.items.clear()
 
 
+def _comparable(result) -> tuple:  # noqa: ANN001 - a SearchResult
+    """What two engines must agree on: the whole answer but its time."""
+    return (result.total, result.documents, [h.id for h in result.hits], result.facets)
+
+
 def _timed(searcher, request: SearchRequest) -> tuple[float, object]:  # noqa: ANN001
     _cold(searcher)
     started = time.perf_counter()
@@ -108,7 +117,7 @@ def _serve_memory(root: Path, queries: list[dict]) -> dict:
 
 
 def bench_sphinx(index_dir: Path, queries: list[dict], shards: int = 2, runs: int = 3, workdir: Path | None = None,
-                 brute: bool = True, serve: bool = True) -> dict:
+                 brute: bool = True, serve: bool = True, per_report: bool = False) -> dict:
     """Export, start, query, stop; returns the figures (see the module docstring)."""
     if not cluster.available():
         raise SystemExit("Sphinx 未安装：make sphinx 或 apt-get install sphinxsearch")
@@ -129,25 +138,31 @@ def bench_sphinx(index_dir: Path, queries: list[dict], shards: int = 2, runs: in
                 processes.append(cluster.start(root, node, detach=False))
             rss_idle = [_rss_mb(p.pid) for p in processes]
             sphinx, embedded = open_index(root), open_index(index_dir)
+            engines = [("embedded", embedded), ("sphinxql", sphinx)]
+            if per_report:
+                old = open_index(root)
+                old.backend.native_counts = False  # this instance only: the service's per-report path
+                engines.append(("sphinxql-per-report", old))
             per_kind: dict[str, dict[str, list[float]]] = {}
             differ, sphinx_totals = [], []
             for q in queries:
                 request = _request(q)
-                times = {"embedded": [], "sphinxql": []}
+                times: dict[str, list[float]] = {name: [] for name, _ in engines}
                 answers = {}
                 for _ in range(runs):
-                    for name, searcher in (("embedded", embedded), ("sphinxql", sphinx)):
+                    for name, searcher in engines:
                         ms, answers[name] = _timed(searcher, request)
                         times[name].append(ms)
-                if (answers["embedded"].total, [h.id for h in answers["embedded"].hits]) != \
-                        (answers["sphinxql"].total, [h.id for h in answers["sphinxql"].hits]):
-                    differ.append(q["q"])
+                for name, _ in engines[1:]:
+                    if _comparable(answers["embedded"]) != _comparable(answers[name]):
+                        differ.append(f"{name}: {q['q']}")
                 sphinx_totals.append(answers["sphinxql"].total)
-                row = per_kind.setdefault(q.get("kind", "query"), {"embedded": [], "sphinxql": []})
+                row = per_kind.setdefault(q.get("kind", "query"), {name: [] for name, _ in engines})
                 for name in times:
                     row[name].append(statistics.median(times[name]))
             rss_after = [_rss_mb(p.pid) for p in processes]
-            sphinx.backend.close()
+            for _name, searcher in engines[1:]:
+                searcher.backend.close()
             served = _serve_memory(root, queries) if serve else None
             rss_served = [_rss_mb(p.pid) for p in processes]
         finally:
@@ -166,7 +181,7 @@ def bench_sphinx(index_dir: Path, queries: list[dict], shards: int = 2, runs: in
         ratio = {
             kind: {name: {"median": round(statistics.median(row[name]) / statistics.median(row["brute"]), 3),
                           "p95": round(_pct(row[name], 0.95) / _pct(row["brute"], 0.95), 3)}
-                   for name in ("embedded", "sphinxql")}
+                   for name, _ in engines}
             for kind, row in per_kind.items() if "brute" in row
         }
         return {
@@ -200,10 +215,12 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--no-brute", action="store_true", help="skip the brute-force scan (and the ratios)")
     ap.add_argument("--no-serve", action="store_true", help="skip the memory of `serve` on the cluster")
+    ap.add_argument("--per-report", action="store_true",
+                    help="also time the cluster through the per-report path (GROUP BY doc, doc IN filters)")
     args = ap.parse_args()
     queries = json.loads(args.queries.read_text(encoding="utf-8"))
     figures = bench_sphinx(args.index, queries, shards=args.shards, runs=args.runs, brute=not args.no_brute,
-                           serve=not args.no_serve)
+                           serve=not args.no_serve, per_report=args.per_report)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
         return 0
@@ -221,6 +238,11 @@ def main() -> int:
         print(f"  {kind:<16} {e['median_ms']:>8} / {e['p95_ms']:<8} {s['median_ms']:>8} / {s['p95_ms']:<8} "
               + (f"{b['median_ms']:>9} / {b['p95_ms']:<9} {r['embedded']['median']:>8} / {r['embedded']['p95']:<6} | "
                  f"{r['sphinxql']['median']:>6} / {r['sphinxql']['p95']:<6}" if b else ""))
+    if any("sphinxql-per-report" in row for row in figures["latency"].values()):
+        print("  the same cluster through the per-report path (GROUP BY doc, doc IN filters), med/p95 ms:")
+        for kind, row in figures["latency"].items():
+            o = row["sphinxql-per-report"]
+            print(f"  {kind:<16} {o['median_ms']:>8} / {o['p95_ms']:<8}")
     print(f"different answers: {len(figures['different_answers'])} {figures['different_answers'][:5]}")
     if figures["different_from_scan"] is not None:
         print(f"totals different from the brute-force scan: {len(figures['different_from_scan'])} "

@@ -351,8 +351,8 @@ class Searcher:
         sel = self._select(request, counts=not self._native)
         offset = (request.page - 1) * request.per_page
         if sel.native is not None:  # the engine counts and orders the reports under the filters
-            paragraphs, n_reports = self.backend.summary(sel.interpretation.tree, sel.native)
-            page = self.backend.report_page(sel.interpretation.tree, sel.native, request.sort, offset, request.per_page)
+            paragraphs, n_reports, page = self.backend.report_page(
+                sel.interpretation.tree, sel.native, request.sort, offset, request.per_page)
         else:
             matched = sel.doc_counts
             codes = np.flatnonzero(matched > 0)

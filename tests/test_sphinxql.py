@@ -628,6 +628,7 @@ def test_facets_with_more_than_20_values_totals_and_report_pages_are_exact(many_
     assert longest >= 30  # every city (and an unknown one selected)
     # the backend's own counts against the defaults computed from doc_counts, facet by facet
     from search.backends.base import Backend, Filters, Phrase
+    from search.fields import FACETS
 
     backend = sphinx.backend
     for tree in (Phrase("发展"), Phrase("市"), Phrase("不存在的短语")):
@@ -635,3 +636,27 @@ def test_facets_with_more_than_20_values_totals_and_report_pages_are_exact(many_
             facets = {name: flt.without(name) for name in ("city", "year", "province")}
             assert backend.tally(tree, flt, facets) == Backend.tally(backend, tree, flt, facets)
             assert backend.summary(tree, flt) == Backend.summary(backend, tree, flt)
+            for sort in ("relevance", "newest", "oldest"):
+                for offset, limit in ((0, 7), (5, 20), (29, 5), (30, 5)):
+                    assert backend.report_page(tree, flt, sort, offset, limit) == \
+                        Backend.report_page(backend, tree, flt, sort, offset, limit), (tree, flt, sort, offset)
+    # the profile fields are counted together (one GROUP BY f_profile); without profiles, each field alone;
+    # an export without facet attributes (written before them) answers through doc_counts and doc lists
+    gen = backend._refresh()  # noqa: SLF001
+    tree, flt = Phrase("发展"), Filters({"year": tuple(catalog.values["year"][5:25])})
+    facets = {name: flt.without(name) for name in FACETS}
+    expected = Backend.tally(backend, tree, flt, facets)
+    sent: list[str] = []
+    run = backend.pool.run
+    backend.pool.run = lambda statements: sent.extend(statements) or run(statements)
+    assert backend.tally(tree, flt, facets) == expected
+    assert sum("GROUP BY f_profile" in x for x in sent) == 1 and sum("GROUP BY f_year" in x for x in sent) == 1, sent
+    profiles, gen.profiles = gen.profiles, None
+    sent.clear()
+    assert backend.tally(tree, flt, facets) == expected
+    assert not any("f_profile" in x for x in sent) and len(sent) == len(FACETS), sent
+    codes, gen.facet_codes = gen.facet_codes, None
+    sent.clear()
+    assert backend.tally(tree, flt, facets) == expected
+    assert sent and all("GROUP BY doc" in x and "f_" not in x for x in sent), sent
+    gen.profiles, gen.facet_codes = profiles, codes

@@ -205,8 +205,8 @@ class Backend(ABC):
 
     def report_page(
         self, tree: MatchNode | None, filters: Filters, sort: str, offset: int, limit: int
-    ) -> list[tuple[int, int]]:
-        """(doc code, matching paragraphs) of a page of the matching reports.
+    ) -> tuple[int, int, list[tuple[int, int]]]:
+        """(matching paragraphs, matching reports, [(doc code, its matching paragraphs)] of one page of reports).
 
         "relevance": most matching paragraphs first, then newest; "newest"/"oldest": by the documents'
         newest/oldest rank.
@@ -275,7 +275,9 @@ def tally_of(backend: Backend, counts: np.ndarray, filters: Filters, facets: Map
     })
 
 
-def report_page_of(catalog, matched: np.ndarray, sort: str, offset: int, limit: int) -> list[tuple[int, int]]:  # noqa: ANN001
+def report_page_of(
+    catalog, matched: np.ndarray, sort: str, offset: int, limit: int,  # noqa: ANN001
+) -> tuple[int, int, list[tuple[int, int]]]:
     """`Backend.report_page` from per-document matching paragraphs (after the filters)."""
     codes = np.flatnonzero(matched > 0)
     ranks = catalog.ranks()
@@ -284,7 +286,8 @@ def report_page_of(catalog, matched: np.ndarray, sort: str, offset: int, limit: 
     else:
         order = ranks.newest if sort == "newest" else ranks.oldest
         codes = codes[np.argsort(order[codes], kind="stable")]
-    return [(int(c), int(matched[c])) for c in codes[offset:offset + limit]]
+    page = [(int(c), int(matched[c])) for c in codes[offset:offset + limit]]
+    return int(matched.sum()), int(codes.size), page
 
 
 def paragraph_id(doc_id: str, digest: int, dup: int) -> str:

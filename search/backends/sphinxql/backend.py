@@ -15,8 +15,11 @@ Filters and facets are attributes: each facet field is a uint attribute `f_<fiel
 into the export's value table (`documents.json` → "facets"), a filter on it is `f_<field> IN (codes)`,
 and a facet is `GROUP BY f_<field>` with `COUNT(*)` (paragraphs) and `COUNT(DISTINCT doc)` (reports:
 exact because every report lives on one shard and the distributed index adds up its agents'
-per-group distinct counts). Statements with the same WHERE go in one round trip, where searchd
-evaluates the match once for all of them. County, title and one report stay `doc IN (…)` lists.
+per-group distinct counts). Facets counted under the same filters share one `GROUP BY f_profile` (the
+combination of every facet field but year) and add its groups up: a distinct count sorts every
+matching row, once per statement. Statements with the same WHERE go in one round trip, where searchd
+evaluates the match once for all of them; different WHEREs go side by side. County, title and one
+report stay `doc IN (…)` lists.
 
 Every statement names its limits: GROUP BY with `LIMIT <groups>` and `max_matches`, pages with
 `OPTION max_matches = offset + limit`, exports in keyset batches (`k > last ORDER BY k LIMIT n`) —
@@ -57,7 +60,14 @@ from ..base import (
 from .charmap import CharMap
 from .client import Pool
 from .config import Deployment, Generation, generation_folder, read_deployment
-from .export import BIGRAMS_FILE, DOCUMENTS_FILE, SIDE_DIR, facet_attribute, seq_of
+from .export import (
+    BIGRAMS_FILE,
+    DOCUMENTS_FILE,
+    PROFILE_ATTRIBUTE,
+    SIDE_DIR,
+    facet_attribute,
+    seq_of,
+)
 from .matchexpr import FALSE, match_expression
 
 _COLUMNS = "id, doc, ordinal, kind, level, phash, dup, display, section"
@@ -91,6 +101,10 @@ class _Generation:
             if isinstance(tables, dict) and all(name in tables for name in FACETS) else None
         )
         self.facet_values: dict[str, list[str]] = {name: list(tables[name]) for name in FACETS} if self.facet_codes else {}
+        # f_profile = i + 1 → the attribute codes of the profile fields (None: an export without profiles)
+        profiles = data.get("profiles") if self.facet_codes else None
+        self.profile_fields: tuple[str, ...] = tuple(profiles["fields"]) if profiles else ()
+        self.profiles: list[list[int]] | None = [list(p) for p in profiles["codes"]] if profiles else None
 
 
 @dataclass
@@ -367,66 +381,98 @@ class SphinxBackend(Backend):
                 batches[where].append(name)
         if summary_where is not None and not batches[summary_where]:
             batches[summary_where].append(None)  # no facet to add up under the same filters: ask for it
-        statements = [
-            [self._count_statement(gen, where, name) for name in names] for where, names in batches.items()
-        ]
+        # per WHERE, its statements: each one (the facets it answers, None for the totals alone)
+        plans = {where: self._plan(gen, names) for where, names in batches.items()}
+        statements = [[self._count_statement(gen, where, part) for part in plan] for where, plan in plans.items()]
         if len(statements) == 1:
             answers = [self._run(statements[0], gen)]
         else:  # one round trip per WHERE, side by side (each evaluates the match once)
             futures = [_parallel().submit(self._run, batch, gen) for batch in statements]
             answers = [f.result() for f in futures]
-        for (where, names), results in zip(batches.items(), answers):
-            for i, (name, rows) in enumerate(zip(names, results)):
-                if name is None:  # COUNT(*), COUNT(DISTINCT doc); no match: (0, NULL)
+        for (where, plan), results in zip(plans.items(), answers):
+            for i, (part, rows) in enumerate(zip(plan, results)):
+                if part is None:  # COUNT(*), COUNT(DISTINCT doc); no match: (0, NULL)
                     if rows:
                         out.paragraphs, out.reports = int(rows[0][0] or 0), int(rows[0][1] or 0)
                     continue
-                values = gen.facet_values[name]
-                out.facets[name] = {
-                    values[int(code) - 1]: (int(count), int(reports)) for code, count, reports in rows if int(code) > 0
-                }
+                out.facets.update(self._facets_of_rows(gen, part, rows))
                 if where == summary_where and i == 0:
-                    # every report has one code of each field (0: none): the groups add up to the summary
+                    # every report has one code of each field (0: none) and one profile: the groups add up
                     out.paragraphs = sum(int(count) for _, count, _ in rows)
                     out.reports = sum(int(reports) for _, _, reports in rows)
         return out
 
     @staticmethod
-    def _count_statement(gen: _Generation, where: str, name: str | None) -> str:
-        """`GROUP BY f_<name>` with paragraphs and reports per value (every group); None: the totals alone."""
-        if name is None:
+    def _plan(gen: _Generation, names: list[str | None]) -> list[tuple[str, ...] | None]:
+        """The statements of one WHERE: the profile fields together (one GROUP BY f_profile) when two or
+        more of them are asked and the export has profiles, every other facet alone."""
+        profiled = tuple(n for n in names if n is not None and n in gen.profile_fields)
+        if gen.profiles is None or len(profiled) < 2:
+            profiled = ()
+        plan: list[tuple[str, ...] | None] = [profiled] if profiled else []
+        plan += [None if n is None else (n,) for n in names if n is None or n not in profiled]
+        return plan
+
+    @staticmethod
+    def _facets_of_rows(gen: _Generation, part: tuple[str, ...], rows: list[tuple]) -> dict[str, dict[str, tuple[int, int]]]:
+        """Value → (paragraphs, reports) of each facet a statement answered, from its group rows."""
+        out: dict[str, dict[str, list[int]]] = {name: {} for name in part}
+        for code, count, reports in rows:
+            code = int(code)
+            if len(part) == 1:
+                codes = ((part[0], code),)
+            else:  # a profile: its code of each field; a report has one profile, so reports add up exactly
+                profile = gen.profiles[code - 1]
+                codes = tuple((name, profile[gen.profile_fields.index(name)]) for name in part)
+            for name, value_code in codes:
+                if value_code > 0:
+                    acc = out[name].setdefault(gen.facet_values[name][value_code - 1], [0, 0])
+                    acc[0] += int(count)
+                    acc[1] += int(reports)
+        return {name: {v: (p, r) for v, (p, r) in values.items()} for name, values in out.items()}
+
+    @staticmethod
+    def _count_statement(gen: _Generation, where: str, part: tuple[str, ...] | None) -> str:
+        """GROUP BY one facet's attribute (or the profile) with paragraphs and reports per group, every
+        group; None: the totals alone."""
+        if part is None:
             return f"SELECT COUNT(*), COUNT(DISTINCT doc) FROM {gen.index}{where} LIMIT 1 OPTION max_matches=1, ranker=none"
-        attr, groups = facet_attribute(name), len(gen.facet_codes[name]) + 1
+        if len(part) == 1:
+            attr, groups = facet_attribute(part[0]), len(gen.facet_codes[part[0]]) + 1
+        else:
+            attr, groups = PROFILE_ATTRIBUTE, len(gen.profiles) + 1
         return (f"SELECT {attr}, COUNT(*), COUNT(DISTINCT doc) FROM {gen.index}{where} GROUP BY {attr} "
                 f"LIMIT {groups} OPTION max_matches={groups}, ranker=none")
 
     def report_page(
         self, tree: MatchNode | None, filters: Filters, sort: str, offset: int, limit: int
-    ) -> list[tuple[int, int]]:
-        """A page of matching reports: `GROUP BY doc` ordered by its count or the report's rank, under the filters.
+    ) -> tuple[int, int, list[tuple[int, int]]]:
+        """The totals, then a page of matching reports: `GROUP BY doc` under the filters, ordered by the
+        report's count or rank.
 
-        max_matches = every report, so no group is dropped before the page is cut (the page alone crosses
-        the network).
+        max_matches = the matching reports (from the totals), so no group is dropped before the page is
+        cut, and searchd sets up no more room than that (its cost grows with max_matches); only the page
+        crosses the network.
         """
         gen = self._refresh()
         if gen.facet_codes is None:
             return super().report_page(tree, filters, sort, offset, limit)
         if tree is None:
-            counts = gen.paragraphs
             allowed = self.mask_of(filters)
-            return report_page_of(self.catalog(), counts if allowed is None else np.where(allowed, counts, 0),
-                                  sort, offset, limit)
-        n = len(gen.documents)
+            counts = gen.paragraphs if allowed is None else np.where(allowed, gen.paragraphs, 0)
+            return report_page_of(self.catalog(), counts, sort, offset, limit)
+        summary = self.tally(tree, filters, {})
+        paragraphs, reports = summary.paragraphs, summary.reports
+        if offset >= reports or limit <= 0:
+            return paragraphs, reports, []
+        limit = min(limit, reports - offset)
         match, conds = self._match(gen, tree), self._conditions(gen, filters)
-        if match is FALSE or conds is False or limit <= 0 or offset >= n:
-            return []
-        limit = min(limit, n - offset)
         order = "c DESC, k_newest ASC" if sort == "relevance" else f"k_{_order(sort)} ASC"
         rows = self._run([
             f"SELECT doc, COUNT(*) c FROM {gen.index}{self._where(match, *conds)} GROUP BY doc ORDER BY {order} "
-            f"LIMIT {offset}, {limit} OPTION max_matches={n}, ranker=none"
+            f"LIMIT {offset}, {limit} OPTION max_matches={reports}, ranker=none"
         ], gen)[0]
-        return [(int(doc), int(count)) for doc, count in rows]
+        return paragraphs, reports, [(int(doc), int(count)) for doc, count in rows]
 
     def fetch(self, rows: Sequence[int]) -> list[Unit]:
         """The paragraphs of these rows, in the same order (rows of a generation no longer served are left out)."""

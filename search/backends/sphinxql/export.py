@@ -10,7 +10,11 @@ Per shard a TSV for indexer's `tsvpipe` source, one line per paragraph:
 - the order keys come from `base.order_keys`/`doc_ranks`/`document_order` over the live rows,
   exactly as the embedded engine computes them, so both engines order every result identically;
 - `display` and `section` are string attributes (Sphinx 2.2 stores no documents) holding the text
-  as the reader sees it and the heading path, JSON-encoded so tabs and newlines cannot break a line.
+  as the reader sees it and the heading path, JSON-encoded so tabs and newlines cannot break a line;
+- `f_<facet>` (uint): the report's code of each facet field — i + 1 for the i-th value of the export's
+  value table (`documents.json` → "facets", the catalog's sorted values), 0 for no value — so filters
+  and facets are attribute conditions and GROUP BYs; `f_profile`: the report's combination of the
+  facet fields but year (`documents.json` → "profiles"), which answers those five facets in one GROUP BY.
 
 Documents are sharded whole (all paragraphs of a report on one shard), balanced by characters, so
 per-document counts never need merging across shards. Beside the TSVs: `documents.json` (metadata
@@ -21,9 +25,9 @@ index's bigram counts, for the suggestions' cheap existence checks).
 from __future__ import annotations
 
 import json
-import shutil
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +42,17 @@ from ..embedded.backend import EmbeddedBackend
 from ..embedded.store import UNIT_DTYPE
 from .charmap import CharMap
 
+
 def facet_attribute(name: str) -> str:
     """The uint attribute holding a facet field's value code (0: no value; i + 1: the table's i-th value)."""
     return f"f_{name}"
 
+
+# The facet fields combined into one "profile" code per report (every field but year: the year would make
+# nearly every report a profile of its own). One GROUP BY f_profile with COUNT(DISTINCT doc) answers
+# these five facets at once: searchd's distinct count costs a sort of every matching row per statement.
+PROFILE_FIELDS: tuple[str, ...] = tuple(name for name in FACETS if name != "year")
+PROFILE_ATTRIBUTE = "f_profile"
 
 ROW_BITS = 40  # a row: export sequence number << ROW_BITS | position (1-based) in document order
 DOCUMENTS_FILE = "documents.json"
@@ -52,7 +63,7 @@ ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("doc", "uint"), ("ordinal", "uint"), ("kind", "uint"), ("level", "uint"), ("phash", "uint"), ("dup", "uint"),
     ("k_relevance", "bigint"), ("k_newest", "bigint"), ("k_oldest", "bigint"), ("k_document", "bigint"),
     ("display", "string"), ("section", "string"),
-) + tuple((facet_attribute(name), "uint") for name in FACETS)
+) + tuple((facet_attribute(name), "uint") for name in FACETS) + ((PROFILE_ATTRIBUTE, "uint"),)
 # UTF-8 of code points above U+2FFFF: F0 B0..BF or F1..F4 as the lead bytes.
 _RARE_UTF8 = re.compile(rb"\xf0[\xb0-\xbf][\x80-\xbf]{2}|[\xf1-\xf4][\x80-\xbf]{3}")
 
@@ -127,6 +138,10 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
         # facet fields as value codes: the catalog's sorted value table of this export, 0 for no value
         catalog = Catalog.of(documents)
         facet_codes = [(catalog.codes[name] + 1).tolist() for name in FACETS]
+        combos = list(zip(*(facet_codes[FACETS.index(name)] for name in PROFILE_FIELDS))) if n_docs else []
+        profiles = sorted(set(combos))
+        profile_of = {combo: i + 1 for i, combo in enumerate(profiles)}
+        facet_codes.append([profile_of[combo] for combo in combos])
 
         # pass 2: the shard files
         files = [open(out_dir / f"shard-{s}.tsv", "w", encoding="utf-8", newline="\n") for s in range(shards)]
@@ -169,6 +184,8 @@ def export(index_dir: Path, out_dir: Path, shards: int, seq: int) -> ExportSumma
             "rare": charmap.extra,
             # attribute f_<facet> = i + 1 stands for facets[<facet>][i] (0: the report has no value)
             "facets": {name: catalog.values[name] for name in FACETS},
+            # attribute f_profile = i + 1 stands for profiles[i]: the codes of PROFILE_FIELDS, in that order
+            "profiles": {"fields": list(PROFILE_FIELDS), "codes": [list(p) for p in profiles]},
         }, ensure_ascii=False), encoding="utf-8")
         _write_bigrams(gen, out_dir / BIGRAMS_FILE)
         _copy_side_data(gen.path, out_dir / SIDE_DIR)
