@@ -108,6 +108,10 @@ def test_configuration_has_a_distributed_index_with_an_agent_per_other_shard(sam
 REQUESTS = [SearchRequest(q="发展"), SearchRequest(q='"新质生产力"', sort="newest"), SearchRequest(q="-发展", page=3)]
 
 
+# two filtered facet fields: three WHERE clauses, three round trips side by side
+FILTERED = SearchRequest.make(q="改革", filters={"province": ["江苏"], "type": ["政府工作报告"]})
+
+
 def _answers(searcher) -> list:  # noqa: ANN001
     return [(r.total, [h.id for h in r.hits]) for r in (searcher.search(q) for q in REQUESTS)]
 
@@ -126,6 +130,11 @@ def test_a_shard_down_is_named_and_recovery_needs_nothing(fault_cluster, searche
     node = fault_cluster.node(1)
     assert f"分片 1（{node.host}:{node.port}）无法连接，只有其余分片返回了结果" in err.value.message, err.value.message
     assert err.value.partial and "errno" not in err.value.message
+    # the attribute statements: totals and facets in round trips side by side (one per filter set), report pages
+    for call in (sx.search, sx.reports):
+        with pytest.raises(BackendError) as err:
+            call(FILTERED)
+        assert f"分片 1（{node.host}:{node.port}）无法连接" in err.value.message and err.value.partial, err.value.message
     fault_cluster.start(1)
     assert _answers(sx) == expected  # the same searcher, no reconnect by hand
 
@@ -165,6 +174,11 @@ def test_a_slow_shard_times_out_with_its_name(fault_cluster, searcher):
         node = fault_cluster.node(1)
         assert f"分片 1（{node.host}:{node.port}）响应超时，只有其余分片返回了结果" in err.value.message, err.value.message
         assert err.value.partial
+        started = time.monotonic()
+        with pytest.raises(BackendError) as err:
+            sx.search(FILTERED)
+        assert time.monotonic() - started < 10
+        assert f"分片 1（{node.host}:{node.port}）响应超时" in err.value.message and err.value.partial, err.value.message
     finally:
         fault_cluster.resume(1)
     assert _answers(sx) == _answers(searcher)
