@@ -48,6 +48,22 @@ class InvalidRequest(ValueError):
 _OTHER_QUOTES = str.maketrans({"'": '"', '"': "'"})  # the normalized quotation marks, one kind for the other
 
 
+def _one_report(catalog: Catalog, doc_id: str | None) -> np.ndarray | None:
+    """The mask of one report (all False when the index has no such report); None without `doc_id`."""
+    if not doc_id:
+        return None
+    only = np.zeros(len(catalog), dtype=bool)
+    code = catalog.by_id.get(doc_id)
+    if code is not None:
+        only[code] = True
+    return only
+
+
+def _and(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """Both document masks (None: no restriction)."""
+    return b if a is None else a if b is None else a & b
+
+
 def one_version(method: Any) -> Any:
     """Run a function of a Searcher (its first argument) on one version of the index.
 
@@ -190,13 +206,7 @@ class Searcher:
                 interp.info.messages.append(f"本索引中没有{what}为“{flt.raw}”的报告，这一筛选找不到结果；可以移除它")
             elif flt.field in FACETS and flt.field != "year" and flt.values != (flt.raw,):
                 interp.info.messages.append(f"{field_label(flt.field)}“{flt.raw}”按“{flt.label}”筛选")
-        allowed = catalog.allowed(filters)
-        if request.doc:
-            code = catalog.by_id.get(request.doc)
-            only = np.zeros(len(catalog), dtype=bool)
-            if code is not None:
-                only[code] = True
-            allowed = only if allowed is None else allowed & only
+        allowed = _and(catalog.allowed(filters), _one_report(catalog, request.doc))
         native = self._native_filters(catalog, request, filters) if self.backend.native_counts else None
         return Selection(request, interp, filters, allowed, self.counts(interp.tree) if counts else None, catalog, native)
 
@@ -207,13 +217,7 @@ class Searcher:
         for flt in filters:
             if flt.field in FACETS:
                 fields.setdefault(flt.field, []).extend(flt.values)
-        docs = catalog.allowed([f for f in filters if f.field not in FACETS])
-        if request.doc:
-            code = catalog.by_id.get(request.doc)
-            only = np.zeros(len(catalog), dtype=bool)
-            if code is not None:
-                only[code] = True
-            docs = only if docs is None else docs & only
+        docs = _and(catalog.allowed([f for f in filters if f.field not in FACETS]), _one_report(catalog, request.doc))
         return Filters({k: tuple(dict.fromkeys(v)) for k, v in fields.items()}, docs)
 
     @property
