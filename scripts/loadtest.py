@@ -9,7 +9,7 @@ Usage:
 The mix: quoted phrases of 2–12 characters cut from paragraphs the server returns, words, boolean
 queries, facet filters, deep pages, CSV/JSONL exports of rare phrases, document and permalink pages.
 With --abuse, alongside them: 100 idle sockets, 20 slowloris clients sending a header a byte at a
-time, 8 clients that send `GET /export.csv?q=发展` and never read the answer (each from its own
+time, 8 clients that send `GET /export.csv?q=发展` or `GET /kwic.csv?q=发展` (four each) and never read the answer (each from its own
 loopback address, 127.0.0.10–17, so the per-client limit does not refuse them; reconnecting when
 dropped), one client asking for deep pages and one sending 300 nested parentheses, each as fast as
 it is answered. Prints requests/s, errors, 5xx and latency percentiles per kind, and for the normal
@@ -174,8 +174,10 @@ class Abuse:
                 sock.close()
 
     def non_reading_export(self, k: int) -> None:
-        """GET /export.csv of a frequent word, then never read; reconnects when dropped."""
-        request = (b"GET /export.csv?q=%E5%8F%91%E5%B1%95 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        """GET /export.csv (even k) or /kwic.csv (odd k: 50 MB on lawtext) of a frequent word, then never
+        read; reconnects when dropped."""
+        path = b"/export.csv" if k % 2 == 0 else b"/kwic.csv"
+        request = (b"GET " + path + b"?q=%E5%8F%91%E5%B1%95 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         while time.monotonic() < self.stop_at:
             sock = self.connect(rcvbuf=4096, source=f"127.0.0.{10 + k}" if self.addr[0].startswith("127.") else None)
             if sock is None:
