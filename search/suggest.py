@@ -116,13 +116,18 @@ def _pool() -> str:
 
     spec = importlib.util.find_spec("jieba")
     folder = Path(next(iter(spec.submodule_search_locations)))
-    text = (folder / "dict.txt").read_text(encoding="utf-8")
     totals: dict[str, int] = {}
-    for word, count in re.findall(r"^(\S+) (\d+)", text, re.MULTILINE):
-        n = int(count)
-        for char in word:
-            if _is_cjk(char):
-                totals[char] = totals.get(char, 0) + n
+    # Line by line: the whole file and a list of its 350,000 entries would stay in the server's heap.
+    with open(folder / "dict.txt", encoding="utf-8") as lines:
+        for line in lines:
+            word, _, rest = line.partition(" ")
+            count = rest.split(" ", 1)[0]
+            if not count.isdigit():
+                continue
+            n = int(count)
+            for char in word:
+                if _is_cjk(char):
+                    totals[char] = totals.get(char, 0) + n
     return "".join(sorted(totals, key=lambda c: (-totals[c], c))[:POOL_SIZE])
 
 
