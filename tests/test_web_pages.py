@@ -514,3 +514,26 @@ def test_missing_index_raises_at_creation(tmp_path: Path):
 
     with pytest.raises(search.IndexUnavailable):
         create_app({"INDEX_DIR": str(tmp_path / "none")})
+
+
+def test_a_toggle_url_is_the_toggled_parameters_url():
+    """The fast toggle URL (one per facet value on every answer) equals building the parameters again."""
+    import random
+    from dataclasses import replace
+
+    from web.params import FILTER_NAMES, SearchParams
+
+    rng = random.Random(20261207)
+    values = {"province": ["江苏省", "浙江省", "江苏"], "year": ["2024", "2015-2020", "2023"], "level": ["县", "市"],
+              "city": ["苏州市"], "type": ["政府工作报告"], "tier": ["县级"]}
+    for _ in range(300):
+        filters = {n: tuple(rng.sample(values.get(n, ["x"]), rng.randint(0, len(values.get(n, ["x"])))))
+                   for n in FILTER_NAMES if rng.random() < 0.4}
+        params = replace(SearchParams(q=rng.choice(["", "发展", "a&b=c 十四五"]), mode=rng.choice(["exact", "words"]),
+                                      sort=rng.choice(["relevance", "oldest"]), doc=rng.choice(["", "abc123"]),
+                                      view=rng.choice(["paragraphs", "reports"])).with_filters(filters),
+                         page=rng.randint(1, 3))
+        name = rng.choice(list(values))
+        value = rng.choice(values[name] + ["2016"])
+        selects = {"2015-2020": tuple(str(y) for y in range(2015, 2021))} if name == "year" else None
+        assert params.toggled_url(name, value, selects) == params.toggled(name, value, selects).url()

@@ -37,7 +37,7 @@ def _search(params: SearchParams) -> dict[str, Any]:
 
     result = run_search(params)
     chosen = selects(result)
-    data = result_to_dict(result, facet_url=lambda name, value: params.toggled(name, value, chosen.get(name)).url())
+    data = result_to_dict(result, facet_url=lambda name, value: params.toggled_url(name, value, chosen.get(name)))
     similar = similar_counts([h.id for h in result.hits])
     for raw, view in zip(data["hits"], (hit_view(h, params, similar.get(h.id, 0)) for h in result.hits)):
         raw.update(title_label=view.title, kind_label=view.kind_label, html=str(view.html), url=view.doc_url,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 from urllib.parse import quote_plus
 
@@ -119,6 +119,19 @@ class SearchParams:
         ordered = tuple((n, tuple(dict.fromkeys(filters[n]))) for n in FILTER_NAMES if filters.get(n))
         return replace(self, filters=ordered, page=1)
 
+    def _toggled_values(self, name: str, value: str, selects: dict[str, tuple[str, ...]] | None) -> tuple[str, ...]:
+        values = self.values(name)
+        selects = selects or {}
+        if value in values:
+            return tuple(v for v in values if v != value)
+        if any(value in selects.get(v, ()) for v in values):
+            kept: list[str] = []
+            for v in values:
+                chosen = selects.get(v, ())
+                kept.extend([x for x in chosen if x != value] if value in chosen else [v])
+            return tuple(kept)
+        return (*values, value)
+
     def toggled(self, name: str, value: str, selects: dict[str, tuple[str, ...]] | None = None) -> SearchParams:
         """The same search with one filter value added or removed, back on page 1.
 
@@ -126,20 +139,33 @@ class SearchParams:
         the years): removing a value selected through a range replaces the range by the rest of it.
         """
         current = dict(self.filters)
-        values = current.get(name, ())
-        selects = selects or {}
-        if value in values:
-            values = tuple(v for v in values if v != value)
-        elif any(value in selects.get(v, ()) for v in values):
-            kept: list[str] = []
-            for v in values:
-                chosen = selects.get(v, ())
-                kept.extend([x for x in chosen if x != value] if value in chosen else [v])
-            values = tuple(kept)
-        else:
-            values = (*values, value)
-        current[name] = values
+        current[name] = self._toggled_values(name, value, selects)
         return self.with_filters(current)
+
+    @cached_property
+    def _toggle_parts(self) -> tuple[list[str], dict[str, list[str]], list[str]]:
+        # The quoted pieces of this URL around its filters (page left out: a toggle goes back to page 1),
+        # computed once for the sixty-odd facet toggles of one answer.
+        head, filters, tail = [], {}, []
+        for k, v in replace(self, page=1).items():
+            if k in FILTER_NAMES:
+                filters.setdefault(k, []).append(f"{_quoted(k)}={_quoted(v)}")
+            else:
+                (tail if filters or k not in ("q", "mode") else head).append(f"{_quoted(k)}={_quoted(v)}")
+        return head, filters, tail
+
+    def toggled_url(self, name: str, value: str, selects: dict[str, tuple[str, ...]] | None = None) -> str:
+        """`toggled(name, value, selects).url()`, without building the parameters again (one per facet value)."""
+        head, filters, tail = self._toggle_parts
+        values = tuple(dict.fromkeys(self._toggled_values(name, value, selects)))
+        middle: list[str] = []
+        for n in FILTER_NAMES:
+            if n == name:
+                middle.extend(f"{_quoted(n)}={_quoted(v)}" for v in values)
+            else:
+                middle.extend(filters.get(n, ()))
+        query = "&".join(head + middle + tail)
+        return f"/search?{query}" if query else "/search"
 
     def without(self, name: str) -> SearchParams:
         """The same search without any value of one filter (or without the report, for "doc")."""

@@ -150,7 +150,7 @@ def facet_groups(params: SearchParams, facets: dict[str, list[search.FacetValue]
         raw = in_box.get((name, fv.value))
         if raw is not None:
             return params.with_query(without_typed_filter(params.q, name, raw)).url()
-        return params.toggled(name, fv.value, chosen.get(name)).url()
+        return params.toggled_url(name, fv.value, chosen.get(name))
 
     return [
         FacetGroup(name, field_label(name), [
@@ -243,7 +243,7 @@ def result_charts(params: SearchParams, result: search.SearchResult,
                   chosen: dict[str, dict[str, tuple[str, ...]]]) -> list[charts.Chart]:
     """Hits by province and by year, counting what the URL's `count` asks for."""
     def toggle(name: str, value: str) -> str:
-        return params.toggled(name, value, chosen.get(name)).url()
+        return params.toggled_url(name, value, chosen.get(name))
 
     # The years from the first to the last where the query occurs, or that the filter chose, zeros
     # between them included (the index's whole span, 1954–2026, left a phrase of 2024 three slivers).
