@@ -184,3 +184,40 @@ def test_a_file_nobody_reads_gives_its_slot_back_when_its_client_asks_again(web_
     for r in held + [again]:
         r.close()
     assert gate.open["127.0.0.7"] == 0
+
+
+def test_the_same_export_is_not_written_twice_at_once(web_app, monkeypatch):
+    """A second request for an export being written is refused (503) without taking a writer; once
+    written, it is sent from the cache."""
+    import threading
+
+    import web.export as export
+
+    gate = web_app.extensions[GATE_KEY]
+    started, finish = threading.Event(), threading.Event()
+    real = export._write
+
+    def slow(write):
+        started.set()
+        finish.wait(10)
+        return real(write)
+
+    monkeypatch.setattr(export, "_write", slow)
+    query = {"q": "深化改革", "sort": "oldest"}
+    first: list = []
+    thread = threading.Thread(target=lambda: first.append(
+        web_app.test_client().get("/export.csv", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.21"})))
+    thread.start()
+    assert started.wait(10)
+    second = web_app.test_client().get("/export.csv", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.22"})
+    assert second.status_code == 503 and "正在生成" in second.get_data(as_text=True)
+    assert gate.writing == 1  # only the first request's writer
+    finish.set()
+    thread.join(10)
+    assert first[0].status_code == 200
+    body = first[0].get_data()
+    first[0].close()
+    again = web_app.test_client().get("/export.csv", query_string=query, environ_base={"REMOTE_ADDR": "127.0.0.22"})
+    assert again.status_code == 200 and again.get_data() == body
+    again.close()
+    assert gate.writing == 0

@@ -168,6 +168,20 @@ class SpoolCache:
         self.max_bytes = max_bytes
         self.lock = threading.Lock()
         self.items: OrderedDict[Any, Spool] = OrderedDict()
+        self.writing: set[Any] = set()  # keys being written now (by one request each)
+
+    def claim(self, key: Any) -> bool:
+        """Whether this request may write `key` (False while another writes the same export)."""
+        with self.lock:
+            if key in self.writing:
+                return False
+            self.writing.add(key)
+            return True
+
+    def release(self, key: Any) -> None:
+        """Writing `key` is over (written and cached, or failed)."""
+        with self.lock:
+            self.writing.discard(key)
 
     def get(self, key: Any) -> Spool | None:
         """A cached spool with a reader taken, or None."""
@@ -378,11 +392,18 @@ def spooled(key: Any, write: Callable[[IO[bytes]], None], mimetype: str, disposi
     try:
         if spool is None:
             try:
-                spool = _write(write)
+                if not cache.claim(key):
+                    # The same export is being written for another request: writing it twice would
+                    # hold a second writer; it is sent from the cache once written.
+                    raise TooManyExports(503, "同一导出正在生成，请稍后再试。")
+                try:
+                    spool = _write(write)
+                    spool.take()
+                    cache.put(key, spool)
+                finally:
+                    cache.release(key)
             finally:
                 gate.written()
-            spool.take()
-            cache.put(key, spool)
     except BaseException:
         gate.leave(client)
         raise
