@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -291,8 +292,8 @@ def _serve_options(args: argparse.Namespace) -> tuple[str, list[str], dict]:
     waitress = {
         "threads": threads,
         # Idle, slow and non-reading clients cost a socket each in waitress's event loop, never a
-        # thread: the limit is the number of sockets, far above the threads, and channel_timeout
-        # drops a connection that neither sends a full request nor reads its answer.
+        # thread: the limit is the number of sockets, far above the threads; channel_timeout drops
+        # an idle connection (one that stops reading an answer is the export gate's, web/export.py).
         "connection_limit": args.connection_limit or int(settings.get("connection_limit")),
         "channel_timeout": args.channel_timeout or int(settings.get("channel_timeout")),
         "cleanup_interval": 5,  # how often channel_timeout is checked
@@ -322,9 +323,28 @@ def _raise_open_files(wanted: int) -> None:
         pass
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Two glibc heap arenas for the server's threads, unless MALLOC_ARENA_MAX says otherwise.
+
+    Each of waitress's threads otherwise gets an arena of its own, and the answers built in them leave
+    each one fragmented: over 20 generation swaps of lawtext under load the anonymous memory swung
+    between 217 and 361 MB (RSS up to 1.68× the first in one run); with two arenas 172–261 MB (1.23×).
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _serve(args: argparse.Namespace) -> int:
     # The web layer is imported here only: the library itself never imports Flask.
     from waitress import serve
+
+    _limit_malloc_arenas()  # before any thread is started
 
     from web import create_app
 
