@@ -295,7 +295,7 @@ class BruteForce:
                 self.province.append(documents[code].province)
 
     def answer(self, q: str, province: str | None) -> tuple[int, dict]:
-        from search.query import And, Not, Or, Term, parse_query
+        from search.query import And, Not, Term, parse_query
 
         root = parse_query(q).root
         texts = self.texts
@@ -648,7 +648,7 @@ def print_report(report: dict, queries: list[dict]) -> None:
         print(f"answers that differ from the scan (total, province counts): {len(one['brute_differ'])} {one['brute_differ'][:5]}")
         if "sphinx" in one:
             sx = one["sphinx"]
-            print(f"\n### SphinxQL, two shards on this machine (exported from the 1× index)\n")
+            print("\n### SphinxQL, two shards on this machine (exported from the 1× index)\n")
             print(f"export {sx['export_s']} s + indexer {sum(sx['indexer_s']):.1f} s, index {sx['index_mb']} MB, "
                   f"searchd RSS {sx['searchd_rss_mb_after']} MB; answers differing from the embedded engine: "
                   f"{len(sx['different_answers'])} of {sx['queries']}\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import settings
 from .backends.base import BackendError, IndexUnavailable
-from .fields import FACETS, FIELDS, KIND_LABELS, MODES, SORTS
+from .fields import FIELDS, KIND_LABELS, MODES, SORTS
 from .highlight import marked
 from .indexer import IndexBusy, build_index, default_index_dir
 from .ingest.raw import IngestError

@@ -8,7 +8,7 @@ import pytest
 
 from search import build_index, open_index
 from search.reuse import views
-from search.reuse.shingles import NEAR, similarity
+from search.reuse.shingles import NEAR
 
 from . import reuse_corpus
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..models import KINDS, Paragraph
 from ..normalize import normalize
-from .repair import SPEAKER_LINE, TITLE_LINE, is_title_line
+from .repair import SPEAKER_LINE, is_title_line
 from .tables import is_table_line, row_texts
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
