@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,6 +118,30 @@ class BackendError(RuntimeError):
 
 class IndexUnavailable(BackendError):
     """The index is missing, empty, from another version, unsigned or unreadable; say so and stop."""
+
+
+class PerThread:
+    """A value one thread keeps for the length of a `with hold(...)` (re-entrant): what a pinned request answers from."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def value(self) -> Any:
+        """The value this thread holds, or None."""
+        return getattr(self._local, "value", None)
+
+    @contextlib.contextmanager
+    def hold(self, get: Callable[[], Any]) -> Iterator[None]:
+        """Hold `get()` for the block, unless this thread already holds a value."""
+        if self.value is not None:
+            yield
+            return
+        self._local.value = get()
+        try:
+            yield
+        finally:
+            self._local.value = None
 
 
 class Backend(ABC):

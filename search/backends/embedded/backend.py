@@ -19,7 +19,8 @@ import numpy as np
 from ...models import Document
 from ...query import And, Not, Or
 from ..base import (
-    Backend, Filters, IndexUnavailable, MatchNode, Phrase, Unit, document_order, paragraph_id, parse_paragraph_id,
+    Backend, Filters, IndexUnavailable, MatchNode, PerThread, Phrase, Unit, document_order, paragraph_id,
+    parse_paragraph_id,
 )
 from . import doctable, generation as gen_mod, store
 from .signing import UntrustedIndex
@@ -154,27 +155,19 @@ class EmbeddedBackend(Backend):
         self._gen: _Generation | None = None
         self._lock = threading.Lock()
         self._link = str(self.index_dir / gen_mod.CURRENT)
-        self._local = threading.local()
+        self._pinned = PerThread()
         self._current()  # fail now, clearly, rather than on the first request
 
-    @contextlib.contextmanager
-    def pin(self) -> Iterator[None]:
+    def pin(self) -> contextlib.AbstractContextManager[None]:
         """Answer every call inside from the generation current now, even if a rebuild swaps it meanwhile.
 
         A request makes several calls (counts, facets, a page, its rows); row numbers of one generation
         mean other paragraphs in the next.
         """
-        if getattr(self._local, "gen", None) is not None:
-            yield
-            return
-        self._local.gen = self._current()
-        try:
-            yield
-        finally:
-            self._local.gen = None
+        return self._pinned.hold(self._current)
 
     def _current(self) -> _Generation:
-        pinned = getattr(self._local, "gen", None)
+        pinned = self._pinned.value
         if pinned is not None:
             return pinned
         gen = self._gen

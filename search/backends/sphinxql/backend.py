@@ -50,6 +50,7 @@ from ..base import (
     Filters,
     IndexUnavailable,
     MatchNode,
+    PerThread,
     Tally,
     Unit,
     paragraph_id,
@@ -127,7 +128,7 @@ class SphinxBackend(Backend):
         self.root = self.path.parent
         self._lock = threading.Lock()
         self._snap: _Snapshot | None = None  # replaced whole, so readers never see half an update
-        self._local = threading.local()  # .snap: the snapshot a pinned thread answers from
+        self._pinned = PerThread()  # the snapshot a pinned thread answers from
         self.pool: Pool | None = None
         self._refresh()
 
@@ -137,22 +138,14 @@ class SphinxBackend(Backend):
         return cls(path)
 
     # -- the deployment file -----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def pin(self) -> Iterator[None]:
+    def pin(self) -> contextlib.AbstractContextManager[None]:
         """Answer every call of this thread inside from the generation current now (re-entrant).
 
         An export may switch the deployment file meanwhile: the calls inside still read the pinned
         generation's documents, doc codes and searchd indexes, so counts, facets, filters, rows and the
         metadata of hits all come from one export.
         """
-        if getattr(self._local, "snap", None) is not None:
-            yield
-            return
-        self._local.snap = self._snapshot()
-        try:
-            yield
-        finally:
-            self._local.snap = None
+        return self._pinned.hold(self._snapshot)
 
     def _refresh(self) -> _Generation:
         """The generation to answer from: the pinned one, else the current one."""
@@ -160,7 +153,7 @@ class SphinxBackend(Backend):
 
     def _snapshot(self) -> _Snapshot:
         """The pinned snapshot, else the current one."""
-        pinned = getattr(self._local, "snap", None)
+        pinned = self._pinned.value
         return pinned if pinned is not None else self._latest()
 
     def _latest(self) -> _Snapshot:
